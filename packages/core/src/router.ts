@@ -1,0 +1,380 @@
+import { ConfigurationError, NoRouteError, RouterError } from './errors.ts';
+import { emit, type RouterListener } from './events.ts';
+import { CompletionStream } from './stream.ts';
+import { createTimingLog, timingLogFormatFromEnv, type TimingLogFormat } from './timing-log.ts';
+import type { CallOptions, Completion, EmbedOptions, Embeddings, LLMClient, Message, Operation } from './types.ts';
+import { validateCall, validateEmbed } from './validate.ts';
+
+/** Routes model ids that start with `prefix`. */
+export interface PrefixRule {
+  prefix: string;
+  backend: string;
+}
+/** Routes exactly one model id. */
+export interface ExactRule {
+  model: string;
+  backend: string;
+}
+/** Routes model ids the pattern matches. */
+export interface PatternRule {
+  pattern: RegExp;
+  backend: string;
+}
+/** Routes model ids the predicate accepts. `description` is what `explain` shows. */
+export interface PredicateRule {
+  when: (model: string) => boolean;
+  backend: string;
+  description?: string;
+}
+export type RouteRule = PrefixRule | ExactRule | PatternRule | PredicateRule;
+
+export interface RoutingTable {
+  /** Tried in order; the first match wins. */
+  rules?: readonly RouteRule[];
+  /** Backend for model ids no rule matches. Without it they fail with NoRouteError. */
+  default?: string;
+}
+
+export interface RouterConfig extends RoutingTable {
+  /** Named backends: adapters, or other routers and wrappers (anything that is an LLMClient). */
+  backends: Readonly<Record<string, LLMClient>>;
+  /** Routing for `embed`; without it, embeddings use the chat rules. */
+  embeddings?: RoutingTable;
+  /** Event subscribers (hooks). */
+  listeners?: readonly RouterListener[];
+  /**
+   * The timing log: `'text'`, `'json'`, or `false` for off. Default: read from
+   * `ROUTER_LLM_TIMING` / `CHAT_LLM_TIMING` when the router is created.
+   */
+  timingLog?: TimingLogFormat | false;
+  /** The router's own name, when it is a backend of another router. Default `router`. */
+  name?: string;
+}
+
+export type RuleKind = 'prefix' | 'model' | 'pattern' | 'when' | 'default';
+
+export interface RouteExplanation {
+  model: string;
+  table: 'chat' | 'embeddings';
+  /** The backend that would serve the call, or undefined when nothing matches. */
+  backend: string | undefined;
+  /** Which rule decided: its index in the table's rules (absent for the default) and a description. */
+  rule: { kind: RuleKind; index?: number; description: string } | undefined;
+}
+
+export interface Router extends LLMClient {
+  readonly backends: Readonly<Record<string, LLMClient>>;
+  /** Which rule would route `model`, and to which backend. Never calls a backend. */
+  explain(model: string, operation?: Operation): RouteExplanation;
+  /** Adds an event subscriber; returns the function that removes it. */
+  subscribe(listener: RouterListener): () => void;
+}
+
+interface CompiledRule {
+  index: number;
+  kind: Exclude<RuleKind, 'default'>;
+  backend: string;
+  description: string;
+  matches: (model: string) => boolean;
+}
+
+interface CompiledTable {
+  name: 'chat' | 'embeddings';
+  rules: CompiledRule[];
+  default: string | undefined;
+}
+
+function describeRule(rule: RouteRule): { kind: CompiledRule['kind']; description: string } | undefined {
+  if ('prefix' in rule) return { kind: 'prefix', description: `prefix "${rule.prefix}"` };
+  if ('model' in rule) return { kind: 'model', description: `model "${rule.model}"` };
+  if ('pattern' in rule) return { kind: 'pattern', description: `pattern ${String(rule.pattern)}` };
+  if ('when' in rule) return { kind: 'when', description: rule.description ?? `predicate ${rule.when.name || '(anonymous)'}` };
+  return undefined;
+}
+
+/** A RegExp test without the `lastIndex` state that `g` and `y` flags carry between calls. */
+function statelessTest(pattern: RegExp): (model: string) => boolean {
+  const safe = pattern.global || pattern.sticky ? new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')) : pattern;
+  return (model) => safe.test(model);
+}
+
+function compileTable(
+  name: 'chat' | 'embeddings',
+  table: RoutingTable,
+  backendNames: ReadonlySet<string>,
+  problems: string[],
+): CompiledTable {
+  const where = name === 'chat' ? 'rules' : 'embeddings.rules';
+  const known = [...backendNames].join(', ') || '(none)';
+  const rules: CompiledRule[] = [];
+  (table.rules ?? []).forEach((rule, index) => {
+    const at = `${where}[${index}]`;
+    const matchers = ['prefix', 'model', 'pattern', 'when'].filter((key) => rule !== null && typeof rule === 'object' && key in rule);
+    if (matchers.length !== 1) {
+      problems.push(`${at} must have exactly one of prefix, model, pattern or when (has ${matchers.length ? matchers.join(', ') : 'none'}).`);
+      return;
+    }
+    if (typeof rule.backend !== 'string' || !backendNames.has(rule.backend)) {
+      problems.push(`${at} routes to unknown backend "${String(rule.backend)}" (known: ${known}).`);
+    }
+    let matches: (model: string) => boolean;
+    if ('prefix' in rule) {
+      if (typeof rule.prefix !== 'string' || rule.prefix === '') {
+        problems.push(`${at}.prefix must be a non-empty string (an empty prefix matches everything: use \`default\`).`);
+        return;
+      }
+      const { prefix } = rule;
+      matches = (model) => model.startsWith(prefix);
+    } else if ('model' in rule) {
+      if (typeof rule.model !== 'string' || rule.model === '') {
+        problems.push(`${at}.model must be a non-empty model id.`);
+        return;
+      }
+      const { model: exact } = rule;
+      matches = (model) => model === exact;
+    } else if ('pattern' in rule) {
+      if (!(rule.pattern instanceof RegExp)) {
+        problems.push(`${at}.pattern must be a RegExp.`);
+        return;
+      }
+      matches = statelessTest(rule.pattern);
+    } else {
+      if (typeof rule.when !== 'function') {
+        problems.push(`${at}.when must be a function (model) => boolean.`);
+        return;
+      }
+      matches = rule.when;
+    }
+    const { kind, description } = describeRule(rule)!;
+    // A rule that an earlier rule always wins over can never fire: almost always a mistake.
+    const shadowedBy = rules.find((earlier) => shadows(earlier, rule));
+    if (shadowedBy) {
+      problems.push(`${at} (${description}) is shadowed by ${where}[${shadowedBy.index}] (${shadowedBy.description}) and can never match.`);
+    }
+    rules.push({ index, kind, backend: rule.backend, description, matches });
+  });
+  if (table.default !== undefined && !backendNames.has(table.default)) {
+    problems.push(`${name === 'chat' ? 'default' : 'embeddings.default'} is unknown backend "${table.default}" (known: ${known}).`);
+  }
+  return { name, rules, default: table.default };
+}
+
+/** Whether `earlier` matches every model id `later` could match (decidable for prefixes and exact ids). */
+function shadows(earlier: CompiledRule, later: RouteRule): boolean {
+  if ('model' in later) return earlier.matches(later.model);
+  if ('prefix' in later) return earlier.kind === 'prefix' && earlier.matches(later.prefix);
+  return false;
+}
+
+function isClient(value: unknown): value is LLMClient {
+  const client = value as Partial<LLMClient> | null;
+  return (
+    typeof client === 'object' &&
+    client !== null &&
+    typeof client.generate === 'function' &&
+    typeof client.stream === 'function' &&
+    typeof client.embed === 'function'
+  );
+}
+
+function route(table: CompiledTable, model: string): { backend: string; rule: CompiledRule | undefined } | undefined {
+  for (const rule of table.rules) if (rule.matches(model)) return { backend: rule.backend, rule };
+  return table.default === undefined ? undefined : { backend: table.default, rule: undefined };
+}
+
+function messageChars(messages: readonly Message[]): number {
+  let chars = 0;
+  for (const message of messages) chars += message.content.length;
+  return chars;
+}
+
+let nextCallId = 0;
+
+/**
+ * Creates a router: an `LLMClient` that sends each call to a named backend
+ * chosen by its `model`. Construction validates the whole configuration and
+ * reports every problem at once.
+ */
+export function createRouter(config: RouterConfig): Router {
+  const problems: string[] = [];
+  const backends = config.backends ?? {};
+  const names = new Set(Object.keys(backends));
+  if (names.size === 0) problems.push('backends must name at least one backend.');
+  for (const [name, client] of Object.entries(backends)) {
+    if (!isClient(client)) problems.push(`backends.${name} is not an LLMClient (it needs generate, stream and embed).`);
+  }
+  const chat = compileTable('chat', config, names, problems);
+  const embeddings = config.embeddings ? compileTable('embeddings', config.embeddings, names, problems) : chat;
+  if (problems.length > 0) throw new ConfigurationError(problems);
+
+  const listeners: RouterListener[] = [...(config.listeners ?? [])];
+  const logFormat = config.timingLog === undefined ? timingLogFormatFromEnv() : config.timingLog || undefined;
+  if (logFormat) listeners.push(createTimingLog({ format: logFormat }));
+
+  const resolve = (model: string, operation: Operation): { name: string; client: LLMClient } => {
+    const found = route(operation === 'embed' ? embeddings : chat, model);
+    if (!found) throw new NoRouteError(model, operation);
+    return { name: found.backend, client: backends[found.backend]! };
+  };
+
+  const failed = (error: unknown, backend: string, model: string): RouterError =>
+    RouterError.isInstance(error) ? error : new RouterError(String(error), { cause: error, backend, model });
+
+  return {
+    name: config.name ?? 'router',
+    backends,
+
+    explain(model, operation = 'generate') {
+      const table = operation === 'embed' ? embeddings : chat;
+      const found = route(table, model);
+      return {
+        model,
+        table: table.name,
+        backend: found?.backend,
+        rule: !found
+          ? undefined
+          : found.rule
+            ? { kind: found.rule.kind, index: found.rule.index, description: found.rule.description }
+            : { kind: 'default', description: 'the default backend' },
+      };
+    },
+
+    subscribe(listener) {
+      listeners.push(listener);
+      return () => {
+        const at = listeners.indexOf(listener);
+        if (at >= 0) listeners.splice(at, 1);
+      };
+    },
+
+    async generate(messages: readonly Message[], options: CallOptions): Promise<Completion> {
+      validateCall(messages, options);
+      const { name: backend, client } = resolve(options.model, 'generate');
+      // Without subscribers the router adds nothing to the call.
+      if (listeners.length === 0) return client.generate(messages, options);
+      const callId = ++nextCallId;
+      const base = { callId, operation: 'generate' as const, backend, model: options.model, inputChars: messageChars(messages) };
+      const started = performance.now();
+      emit(listeners, { type: 'call-start', ...base });
+      try {
+        const completion = await client.generate(messages, options);
+        emit(listeners, {
+          type: 'call-end',
+          ...base,
+          durationMs: performance.now() - started,
+          outputChars: completion.text.length,
+          servedBy: completion.backend,
+          attempts: completion.attempts,
+          finishReason: completion.finishReason,
+          ...(completion.usage && { usage: completion.usage }),
+        });
+        return completion;
+      } catch (error) {
+        const typed = failed(error, backend, options.model);
+        emit(listeners, { type: 'call-error', ...base, durationMs: performance.now() - started, outputChars: 0, error: typed });
+        throw typed;
+      }
+    },
+
+    stream(messages: readonly Message[], options: CallOptions): CompletionStream {
+      let target: { name: string; client: LLMClient };
+      try {
+        validateCall(messages, options);
+        target = resolve(options.model, 'stream');
+      } catch (error) {
+        return CompletionStream.failed(error);
+      }
+      if (listeners.length === 0) return target.client.stream(messages, options);
+      return observedStream(listeners, target, messages, options);
+    },
+
+    async embed(input: string | readonly string[], options: EmbedOptions): Promise<Embeddings> {
+      validateEmbed(input, options);
+      const { name: backend, client } = resolve(options.model, 'embed');
+      if (listeners.length === 0) return client.embed(input, options);
+      const inputs = typeof input === 'string' ? [input] : input;
+      let inputChars = 0;
+      for (const text of inputs) inputChars += text.length;
+      const base = { callId: ++nextCallId, operation: 'embed' as const, backend, model: options.model, inputChars, inputs: inputs.length };
+      const started = performance.now();
+      emit(listeners, { type: 'call-start', ...base });
+      try {
+        const result = await client.embed(input, options);
+        emit(listeners, {
+          type: 'call-end',
+          ...base,
+          durationMs: performance.now() - started,
+          outputChars: 0,
+          servedBy: result.backend,
+          attempts: result.attempts,
+          ...(result.usage && { usage: result.usage }),
+        });
+        return result;
+      } catch (error) {
+        const typed = failed(error, backend, options.model);
+        emit(listeners, { type: 'call-error', ...base, durationMs: performance.now() - started, outputChars: 0, error: typed });
+        throw typed;
+      }
+    },
+  };
+}
+
+/** A stream that reports its start, first chunk and end to the listeners. */
+function observedStream(
+  listeners: readonly RouterListener[],
+  target: { name: string; client: LLMClient },
+  messages: readonly Message[],
+  options: CallOptions,
+): CompletionStream {
+  return CompletionStream.from(async function* observe() {
+    const base = { callId: ++nextCallId, operation: 'stream' as const, backend: target.name, model: options.model, inputChars: messageChars(messages) };
+    const started = performance.now();
+    let ttftMs: number | undefined;
+    let outputChars = 0;
+    let reported = false;
+    const reportError = (error: unknown): void => {
+      reported = true;
+      const typed = RouterError.isInstance(error) ? error : new RouterError(String(error), { cause: error, backend: target.name });
+      emit(listeners, {
+        type: 'call-error',
+        ...base,
+        durationMs: performance.now() - started,
+        ...(ttftMs !== undefined && { ttftMs }),
+        outputChars,
+        error: typed,
+      });
+    };
+    emit(listeners, { type: 'call-start', ...base });
+    const inner = target.client.stream(messages, options);
+    try {
+      for await (const chunk of inner) {
+        if (ttftMs === undefined) {
+          ttftMs = performance.now() - started;
+          emit(listeners, { type: 'first-chunk', ...base, ttftMs });
+        }
+        outputChars += chunk.length;
+        yield chunk;
+      }
+      const completion = await inner.completion;
+      reported = true;
+      emit(listeners, {
+        type: 'call-end',
+        ...base,
+        durationMs: performance.now() - started,
+        ...(ttftMs !== undefined && { ttftMs }),
+        outputChars,
+        servedBy: completion.backend,
+        attempts: completion.attempts,
+        finishReason: completion.finishReason,
+        ...(completion.usage && { usage: completion.usage }),
+      });
+      return completion;
+    } catch (error) {
+      reportError(error);
+      throw error;
+    } finally {
+      // The consumer stopped reading: the inner stream was closed by the loop exit.
+      if (!reported) reportError(await inner.completion.catch((error: unknown) => error));
+    }
+  });
+}

@@ -1,0 +1,115 @@
+import { AbortedError, RouterError, TimeoutError, type TimeoutPhase } from './errors.ts';
+import type { BaseCallOptions } from './types.ts';
+
+export interface ScopeContext {
+  backend?: string;
+  model?: string;
+  /** Added to the message of a deadline timeout, e.g. to explain cold starts. */
+  timeoutHint?: string;
+}
+
+/**
+ * The lifetime of one call: one AbortSignal that fires on the caller's abort,
+ * on the deadline, or when the call itself gives up, and the typed error that
+ * says which. `dispose()` removes every listener and timer, so nothing leaks
+ * into a long-lived caller signal (as `AbortSignal.any` does on Node).
+ */
+export class CallScope {
+  readonly #controller = new AbortController();
+  readonly #context: ScopeContext;
+  readonly #callerSignal: AbortSignal | undefined;
+  readonly #onCallerAbort: (() => void) | undefined;
+  #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  #phaseTimer: ReturnType<typeof setTimeout> | undefined;
+  #phase: TimeoutPhase | undefined;
+  /** Absolute deadline in epoch milliseconds, if any. */
+  readonly deadline: number | undefined;
+
+  constructor(options: Pick<BaseCallOptions, 'signal' | 'timeoutMs' | 'deadline'>, context: ScopeContext = {}) {
+    this.#context = context;
+    const now = Date.now();
+    const fromTimeout = options.timeoutMs === undefined ? undefined : now + options.timeoutMs;
+    this.deadline =
+      fromTimeout === undefined ? options.deadline : options.deadline === undefined ? fromTimeout : Math.min(fromTimeout, options.deadline);
+
+    const callerSignal = options.signal;
+    if (callerSignal) {
+      if (callerSignal.aborted) {
+        this.#controller.abort(this.#fromCallerReason(callerSignal.reason));
+      } else {
+        this.#callerSignal = callerSignal;
+        this.#onCallerAbort = () => this.abort(this.#fromCallerReason(callerSignal.reason));
+        callerSignal.addEventListener('abort', this.#onCallerAbort, { once: true });
+      }
+    }
+    if (this.deadline !== undefined && !this.#controller.signal.aborted) {
+      const budget = options.timeoutMs ?? this.deadline - now;
+      const wait = Math.max(0, this.deadline - now);
+      this.#deadlineTimer = setTimeout(
+        () => this.abort(new TimeoutError('total', budget, { ...this.#errorContext(), hint: context.timeoutHint })),
+        wait,
+      );
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Milliseconds left before the deadline (Infinity when there is none). */
+  remainingMs(): number {
+    return this.deadline === undefined ? Number.POSITIVE_INFINITY : Math.max(0, this.deadline - Date.now());
+  }
+
+  /** Aborts the call with a typed reason. The first reason wins. */
+  abort(reason: RouterError): void {
+    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+  }
+
+  /** Why the call was aborted, as a typed error (undefined while it runs). */
+  abortError(): RouterError | undefined {
+    if (!this.#controller.signal.aborted) return undefined;
+    const reason: unknown = this.#controller.signal.reason;
+    return RouterError.isInstance(reason) ? reason : new AbortedError({ ...this.#errorContext(), cause: reason });
+  }
+
+  /**
+   * Arms a timer for one phase of a stream (first chunk, or idle between
+   * chunks); arming the same phase again restarts its clock. Cheap enough per
+   * chunk: the timer is refreshed, not recreated.
+   */
+  armPhaseTimer(phase: TimeoutPhase, ms: number): void {
+    if (this.#phaseTimer !== undefined && this.#phase === phase) {
+      this.#phaseTimer.refresh();
+      return;
+    }
+    this.clearPhaseTimer();
+    this.#phase = phase;
+    this.#phaseTimer = setTimeout(() => this.abort(new TimeoutError(phase, ms, this.#errorContext())), ms);
+  }
+
+  clearPhaseTimer(): void {
+    if (this.#phaseTimer !== undefined) clearTimeout(this.#phaseTimer);
+    this.#phaseTimer = undefined;
+    this.#phase = undefined;
+  }
+
+  /** Removes the caller-signal listener and every timer. Idempotent. */
+  dispose(): void {
+    if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = undefined;
+    this.clearPhaseTimer();
+    if (this.#callerSignal && this.#onCallerAbort) {
+      this.#callerSignal.removeEventListener('abort', this.#onCallerAbort);
+    }
+  }
+
+  #errorContext(): { backend?: string; model?: string } {
+    return { backend: this.#context.backend, model: this.#context.model };
+  }
+
+  /** A typed reason passes through (an outer layer's timeout stays a timeout); anything else is an abort. */
+  #fromCallerReason(reason: unknown): RouterError {
+    return RouterError.isInstance(reason) ? reason : new AbortedError({ ...this.#errorContext(), cause: reason });
+  }
+}

@@ -1,0 +1,10 @@
+import type { UserConfig } from 'tsdown';
+
+/** Shared build settings: ESM only, declarations, source maps. Packages add their entries. */
+export const base: UserConfig = {
+  entry: ['src/index.ts'],
+  format: 'esm',
+  platform: 'node',
+  dts: true,
+  sourcemap: true,
+};
