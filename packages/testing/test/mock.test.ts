@@ -1,0 +1,271 @@
+import {
+  AbortedError,
+  BackendError,
+  InvalidRequestError,
+  RouterError,
+  StreamInterruptedError,
+  TimeoutError,
+  UnsupportedOperationError,
+  type Message,
+} from '@router/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { deterministicEmbedding, MockLLMClient } from '../src/mock.ts';
+
+const model = 'mock/model';
+const hello: Message[] = [{ role: 'user', content: 'hello there' }];
+
+/** Runs a promise to its rejection and returns the error (fails the test if it resolves). */
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
+
+/** Iterates a stream, keeping what was yielded even when it fails. */
+async function drain(stream: AsyncIterable<string>): Promise<{ chunks: string[]; error: unknown }> {
+  const chunks: string[] = [];
+  try {
+    for await (const chunk of stream) chunks.push(chunk);
+    return { chunks, error: undefined };
+  } catch (error) {
+    return { chunks, error };
+  }
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('MockLLMClient replies', () => {
+  it('echoes the last message when nothing is scripted', async () => {
+    const mock = new MockLLMClient();
+    const completion = await mock.generate(hello, { model });
+    expect(completion.text).toBe('Mock reply to: hello there');
+    expect(completion).toMatchObject({ backend: 'mock', model, finishReason: 'stop', attempts: 1 });
+  });
+
+  it('serves scripted replies in order, then falls back to the reply function', async () => {
+    const mock = new MockLLMClient({ reply: (messages, options) => `fn:${options.model}:${messages.length}` });
+    mock.enqueue('first', { text: 'second', finishReason: 'length', model: 'served/model' });
+    expect(mock.pendingReplies).toBe(2);
+
+    expect((await mock.generate(hello, { model })).text).toBe('first');
+    const second = await mock.generate(hello, { model });
+    expect(second).toMatchObject({ text: 'second', finishReason: 'length', model: 'served/model' });
+    expect((await mock.generate(hello, { model })).text).toBe(`fn:${model}:1`);
+    expect(mock.pendingReplies).toBe(0);
+  });
+
+  it('accepts an async reply function', async () => {
+    const mock = new MockLLMClient({ reply: async (messages) => ({ text: messages[0]?.content.toUpperCase() ?? '' }) });
+    expect((await mock.generate(hello, { model })).text).toBe('HELLO THERE');
+  });
+
+  it('estimates usage from characters unless the script gives it', async () => {
+    const mock = new MockLLMClient().enqueue('abcdefgh', { text: 'x', usage: { inputTokens: 7, outputTokens: 1, cost: 0.5 } });
+    expect((await mock.generate(hello, { model })).usage).toEqual({ inputTokens: 3, outputTokens: 2, totalTokens: 5 });
+    expect((await mock.generate(hello, { model })).usage).toEqual({ inputTokens: 7, outputTokens: 1, cost: 0.5 });
+  });
+
+  it('reports no usage when it declares no usage capability', async () => {
+    const mock = new MockLLMClient({ capabilities: { usage: false } });
+    expect(mock.capabilities.usage).toBe(false);
+    expect((await mock.generate(hello, { model })).usage).toBeUndefined();
+    expect((await mock.stream(hello, { model }).collect()).usage).toBeUndefined();
+  });
+
+  it('passes provider metadata through', async () => {
+    const mock = new MockLLMClient().enqueue({ text: 'ok', providerMetadata: { mock: { id: 'gen-1' } } });
+    expect((await mock.generate(hello, { model })).providerMetadata).toEqual({ mock: { id: 'gen-1' } });
+  });
+
+  it('exposes costOf like a backend', () => {
+    expect(new MockLLMClient().costOf(model)).toBe(1);
+    expect(new MockLLMClient({ costOf: (id) => id.length }).costOf('abcd')).toBe(4);
+  });
+});
+
+describe('MockLLMClient streams', () => {
+  it('splits text into words by default and reports the same text at the end', async () => {
+    const mock = new MockLLMClient().enqueue('one two  three');
+    const stream = mock.stream(hello, { model });
+    const { chunks, error } = await drain(stream);
+    expect(error).toBeUndefined();
+    expect(chunks).toEqual(['one ', 'two  ', 'three']);
+    const completion = await stream.completion;
+    expect(completion.text).toBe('one two  three');
+    expect(completion.timings.firstChunkMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('streams scripted chunks exactly as given', async () => {
+    const mock = new MockLLMClient().enqueue({ text: 'café 🙂', chunks: ['ca', 'fé ', '🙂'] });
+    expect((await drain(mock.stream(hello, { model }))).chunks).toEqual(['ca', 'fé ', '🙂']);
+  });
+
+  it('rejects a script whose chunks do not join to its text when it is enqueued', () => {
+    expect(() => new MockLLMClient().enqueue({ text: 'abc', chunks: ['a', 'b'] })).toThrow(/chunks join to "ab"/);
+  });
+
+  it('fails after the given chunks with a StreamInterruptedError carrying exactly the delivered text', async () => {
+    const cause = new BackendError('connection lost', { status: 502, isRetryable: true });
+    const mock = new MockLLMClient().enqueue({ text: 'a b c d', failAfterChunks: 2, error: cause });
+    const { chunks, error } = await drain(mock.stream(hello, { model }));
+    expect(chunks).toEqual(['a ', 'b ']);
+    expect(StreamInterruptedError.isInstance(error)).toBe(true);
+    expect((error as StreamInterruptedError).partialText).toBe('a b ');
+    expect((error as StreamInterruptedError).cause).toBe(cause);
+  });
+
+  it('fails before any chunk with the scripted error itself', async () => {
+    const cause = new BackendError('overloaded', { status: 503, isRetryable: true });
+    const mock = new MockLLMClient().enqueue({ error: cause });
+    const { chunks, error } = await drain(mock.stream(hello, { model }));
+    expect(chunks).toEqual([]);
+    expect(error).toBe(cause);
+  });
+});
+
+describe('MockLLMClient failures', () => {
+  it('rejects generate with a typed error as scripted', async () => {
+    const typed = new BackendError('rate limited', { status: 429, isRetryable: true, retryAfterMs: 1000 });
+    const mock = new MockLLMClient().enqueue({ error: typed });
+    expect(await rejectionOf(mock.generate(hello, { model }))).toBe(typed);
+  });
+
+  it('wraps an untyped error in a BackendError naming the backend', async () => {
+    const mock = new MockLLMClient({ name: 'scripted' }).enqueue({ error: new Error('boom') });
+    const error = await rejectionOf(mock.generate(hello, { model }));
+    expect(BackendError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ backend: 'scripted', model, message: 'scripted: boom' });
+  });
+
+  it('rejects bad input with InvalidRequestError and records no call', async () => {
+    const mock = new MockLLMClient();
+    const error = await rejectionOf(mock.generate([], { model }));
+    expect(InvalidRequestError.isInstance(error)).toBe(true);
+    expect((error as InvalidRequestError).field).toBe('messages');
+    const streamed = await drain(mock.stream([{ role: 'user', content: 'x' }], { model, maxTokens: 0 }));
+    expect((streamed.error as InvalidRequestError).field).toBe('options.maxTokens');
+    expect(mock.calls).toEqual([]);
+  });
+});
+
+describe('MockLLMClient delays, abort and deadlines', () => {
+  it('aborts a delayed reply and leaves no timer behind', async () => {
+    vi.useFakeTimers();
+    const mock = new MockLLMClient().enqueue({ text: 'late', delayMs: 60_000 });
+    const controller = new AbortController();
+    const pending = rejectionOf(mock.generate(hello, { model, signal: controller.signal }));
+    await vi.advanceTimersByTimeAsync(10);
+    controller.abort();
+    expect(AbortedError.isInstance(await pending)).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('turns a deadline that expires during a delay into a TimeoutError', async () => {
+    vi.useFakeTimers();
+    const mock = new MockLLMClient().enqueue({ text: 'late', delayMs: 60_000 });
+    const pending = rejectionOf(mock.generate(hello, { model, timeoutMs: 50 }));
+    await vi.advanceTimersByTimeAsync(50);
+    const error = await pending;
+    expect(TimeoutError.isInstance(error)).toBe(true);
+    expect((error as TimeoutError).phase).toBe('total');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('aborts between chunks with the partial text kept', async () => {
+    vi.useFakeTimers();
+    const mock = new MockLLMClient().enqueue({ text: 'a b c', chunkDelayMs: 1000 });
+    const controller = new AbortController();
+    const chunks: string[] = [];
+    const run = (async () => {
+      for await (const chunk of mock.stream(hello, { model, signal: controller.signal })) {
+        chunks.push(chunk);
+        controller.abort();
+      }
+    })();
+    const error = await rejectionOf(run);
+    expect(chunks).toEqual(['a ']);
+    expect(StreamInterruptedError.isInstance(error)).toBe(true);
+    expect(AbortedError.isInstance((error as StreamInterruptedError).cause)).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('waits delayMs before the reply and chunkDelayMs between chunks', async () => {
+    vi.useFakeTimers();
+    const mock = new MockLLMClient().enqueue({ text: 'a b', delayMs: 100, chunkDelayMs: 40 });
+    const chunks: string[] = [];
+    const done = (async () => {
+      for await (const chunk of mock.stream(hello, { model })) chunks.push(chunk);
+    })();
+    await vi.advanceTimersByTimeAsync(99);
+    expect(chunks).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(chunks).toEqual(['a ']);
+    await vi.advanceTimersByTimeAsync(40);
+    await done;
+    expect(chunks).toEqual(['a ', 'b']);
+  });
+});
+
+describe('MockLLMClient call log', () => {
+  it('records every call that reached it, with operation, input and options', async () => {
+    const mock = new MockLLMClient();
+    const options = { model, temperature: 0.2, extraBody: { top_k: 3 } };
+    await mock.generate(hello, options);
+    await mock.stream(hello, { model }).collect();
+    await mock.embed('text', { model: 'mock/embed' });
+    expect(mock.calls).toEqual([
+      { operation: 'generate', messages: hello, options },
+      { operation: 'stream', messages: hello, options: { model } },
+      { operation: 'embed', input: ['text'], options: { model: 'mock/embed' } },
+    ]);
+  });
+});
+
+describe('MockLLMClient embeddings', () => {
+  it('derives unit vectors from the text: same text, same vector; different text, different vector', async () => {
+    const mock = new MockLLMClient({ embeddingDimensions: 16 });
+    const { embeddings } = await mock.embed(['alpha', 'beta', 'alpha'], { model });
+    expect(embeddings).toHaveLength(3);
+    for (const vector of embeddings) {
+      expect(vector).toHaveLength(16);
+      expect(Math.hypot(...vector)).toBeCloseTo(1, 10);
+    }
+    expect(embeddings[0]).toEqual(embeddings[2]);
+    expect(embeddings[0]).not.toEqual(embeddings[1]);
+    expect(embeddings[1]).toEqual(deterministicEmbedding('beta', 16));
+  });
+
+  it('honours the dimensions option and defaults to 384', async () => {
+    const mock = new MockLLMClient();
+    expect((await mock.embed('x', { model })).embeddings[0]).toHaveLength(384);
+    expect((await mock.embed('x', { model, dimensions: 8 })).embeddings[0]).toHaveLength(8);
+  });
+
+  it('serves scripted vectors and failures in order', async () => {
+    const failure = new BackendError('embedding model down', { status: 502, isRetryable: true });
+    const mock = new MockLLMClient().enqueueEmbedding({ vectors: [[1, 0]] }, { error: failure });
+    expect((await mock.embed('x', { model })).embeddings).toEqual([[1, 0]]);
+    expect(await rejectionOf(mock.embed('x', { model }))).toBe(failure);
+    expect((await mock.embed('x', { model })).embeddings[0]).toHaveLength(384);
+  });
+
+  it('rejects with UnsupportedOperationError when embeddings are declared unsupported, recording no call', async () => {
+    const mock = new MockLLMClient({ capabilities: { embeddings: false } });
+    const error = await rejectionOf(mock.embed('x', { model }));
+    expect(UnsupportedOperationError.isInstance(error)).toBe(true);
+    expect(mock.calls).toEqual([]);
+  });
+
+  it('rejects empty input as invalid before anything else', async () => {
+    const mock = new MockLLMClient();
+    const error = await rejectionOf(mock.embed('', { model }));
+    expect(InvalidRequestError.isInstance(error) && error.field).toBe('input');
+    expect(RouterError.isInstance(error)).toBe(true);
+    expect(mock.calls).toEqual([]);
+  });
+});
