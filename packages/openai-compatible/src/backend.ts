@@ -1,0 +1,156 @@
+import { BackendError, CallScope, ConfigurationError, createBackend, RouterError } from '@router/core';
+import type { Backend, BackendCall, BackendEmbedCall, ErrorContext } from '@router/core';
+import type OpenAI from 'openai';
+import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, EmbeddingCreateParams } from 'openai/resources';
+import { baseURLProblem, lazyClient, sdkTimeout } from './client.ts';
+import { mapSdkError } from './errors.ts';
+import { chatBody, embedBody, reservedChatFields, reservedFieldIn } from './request.ts';
+import { toFinishReason, toStreamParts, toUsage } from './response.ts';
+import type { ModelInfo, OpenAICompatibleSettings, RequestOptions } from './settings.ts';
+
+/** A core `Backend` plus the routes every OpenAI-compatible server shares. */
+export interface OpenAICompatibleBackend extends Backend {
+  /** `GET /models`: the models the server offers (or has loaded). */
+  listModels(options?: RequestOptions): Promise<ModelInfo[]>;
+  /**
+   * `GET` a path under the base URL with this backend's key, headers, budget
+   * and typed errors: the way to reach a server's own routes (e.g. `/plan`).
+   */
+  getJSON<T = unknown>(path: string, options?: RequestOptions): Promise<T>;
+}
+
+/** Everything wrong with the settings, so wrappers can report their own problems and these at once. */
+export function checkSettings(settings: OpenAICompatibleSettings<object>): string[] {
+  const problems: string[] = [];
+  const name = typeof settings.name === 'string' && settings.name.trim() !== '' ? settings.name : undefined;
+  if (name === undefined) problems.push('name must be a non-empty string.');
+  const label = name ?? 'backend';
+  if (typeof settings.baseURL === 'string') {
+    const problem = baseURLProblem(label, settings.baseURL);
+    if (problem) problems.push(problem);
+  } else if (typeof settings.baseURL !== 'function') {
+    problems.push(`${label}: baseURL is required: a URL string such as http://localhost:8000/v1.`);
+  }
+  const extra: unknown = settings.defaultExtraBody;
+  if (extra !== undefined && (extra === null || typeof extra !== 'object' || Array.isArray(extra))) {
+    problems.push(`${label}: defaultExtraBody must be a plain object.`);
+  } else {
+    const reserved = reservedFieldIn(settings.defaultExtraBody, reservedChatFields);
+    if (reserved !== undefined) {
+      problems.push(`${label}: defaultExtraBody.${reserved} is not allowed: the backend sets ${reservedChatFields.join(', ')} itself.`);
+    }
+  }
+  if (settings.extraBodyKey !== undefined && (typeof settings.extraBodyKey !== 'string' || settings.extraBodyKey === '')) {
+    problems.push(`${label}: extraBodyKey must be a non-empty string.`);
+  }
+  return problems;
+}
+
+/**
+ * A backend for any server that speaks the OpenAI chat completions API
+ * (vLLM, Ollama, LM Studio, llama.cpp, ...), on the `openai` SDK with its
+ * retries off: core owns retries, deadlines and stream completeness.
+ */
+export function createOpenAICompatibleBackend<ExtraBody extends object = Record<string, unknown>>(
+  settings: OpenAICompatibleSettings<ExtraBody>,
+): OpenAICompatibleBackend {
+  const problems = checkSettings(settings);
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  const { name } = settings;
+  const client = lazyClient(settings);
+  const shaping = {
+    defaultExtraBody: settings.defaultExtraBody as Record<string, unknown> | undefined,
+    extraBodyKey: settings.extraBodyKey,
+  };
+
+  const mapError = (error: unknown, context: ErrorContext): RouterError | undefined =>
+    settings.mapError?.(error, context) ?? mapSdkError(error, { ...context, url: client.displayURL, hints: settings.hints });
+
+  const sdkOptions = (call: BackendCall | BackendEmbedCall) => ({
+    signal: call.signal,
+    timeout: sdkTimeout(call.remainingMs()),
+    ...(call.options.headers ? { headers: call.options.headers } : {}),
+  });
+
+  const chatRequest = (call: BackendCall, stream: boolean): Record<string, unknown> => {
+    const body = chatBody(call, stream, shaping);
+    return settings.transformRequest ? settings.transformRequest(body, { operation: 'chat', model: call.options.model, stream }) : body;
+  };
+
+  const backend = createBackend({
+    name,
+    capabilities: { embeddings: true, jsonMode: true, usage: true, ...settings.capabilities },
+    ...(settings.defaults ? { defaults: settings.defaults } : {}),
+    ...(settings.timeoutHint ? { timeoutHint: settings.timeoutHint } : {}),
+    ...(settings.costOf ? { costOf: settings.costOf } : {}),
+    mapError,
+
+    async generate(call) {
+      const body = chatRequest(call, false) as unknown as ChatCompletionCreateParamsNonStreaming;
+      const completion = await client.get().chat.completions.create(body, sdkOptions(call));
+      const choice = completion.choices?.[0];
+      if (!choice) {
+        throw new BackendError(`${name}: the response contained no choices.`, { backend: name, model: call.options.model, isRetryable: true });
+      }
+      return {
+        text: choice.message?.content ?? '',
+        finishReason: toFinishReason(choice.finish_reason),
+        usage: toUsage(completion.usage),
+        model: completion.model || undefined,
+      };
+    },
+
+    async *stream(call) {
+      const body = chatRequest(call, true) as unknown as ChatCompletionCreateParamsStreaming;
+      const chunks = await client.get().chat.completions.create(body, sdkOptions(call));
+      yield* toStreamParts(chunks);
+    },
+
+    async embed(call) {
+      let body = embedBody(call);
+      if (settings.transformRequest) body = settings.transformRequest(body, { operation: 'embed', model: call.options.model, stream: false });
+      const response = await client.get().embeddings.create(body as unknown as EmbeddingCreateParams, sdkOptions(call));
+      const data = [...(response.data ?? [])].sort((a, b) => a.index - b.index);
+      return {
+        embeddings: data.map((item) => item.embedding),
+        usage: toUsage(response.usage),
+        model: response.model || undefined,
+      };
+    },
+  });
+
+  /** Runs a helper request under its own scope: budget, abort and typed errors, as for calls. */
+  async function helperRequest<T>(options: RequestOptions, run: (sdk: OpenAI, request: { signal: AbortSignal; timeout: number; headers?: Record<string, string> }) => Promise<T>): Promise<T> {
+    const scope = new CallScope(options, { backend: name });
+    try {
+      scope.signal.throwIfAborted();
+      return await run(client.get(), { signal: scope.signal, timeout: sdkTimeout(scope.remainingMs()), ...(options.headers ? { headers: options.headers } : {}) });
+    } catch (error) {
+      const aborted = scope.abortError();
+      if (aborted) throw aborted;
+      if (RouterError.isInstance(error)) throw error;
+      throw (
+        mapError(error, { operation: 'generate', backend: name, model: '' }) ??
+        new BackendError(`${name}: ${error instanceof Error ? error.message : String(error)}`, { backend: name, cause: error })
+      );
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  return {
+    ...backend,
+    listModels: (options = {}) =>
+      helperRequest(options, async (sdk, request) => {
+        const page = await sdk.models.list(request);
+        return page.data.map((model) => {
+          const info: ModelInfo = { id: model.id };
+          if (typeof model.owned_by === 'string') info.ownedBy = model.owned_by;
+          if (typeof model.created === 'number') info.created = model.created;
+          return info;
+        });
+      }),
+    getJSON: <T = unknown>(path: string, options: RequestOptions = {}) =>
+      helperRequest(options, (sdk, request) => sdk.get<T>(path, request)),
+  };
+}

@@ -1,0 +1,76 @@
+import type { BackendCapabilities, BackendDefinition, ErrorContext, RouterError } from '@router/core';
+
+/** A `fetch` implementation: the global one, undici's, or a wrapper (proxies, longer timeouts). */
+export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** Which request a body belongs to, for `transformRequest`. */
+export interface RequestContext {
+  operation: 'chat' | 'embed';
+  model: string;
+  stream: boolean;
+}
+
+/** Advice appended to error messages, so users learn what to do, not only what failed. */
+export interface ErrorHints {
+  /** After "cannot connect to <url>": e.g. how to start the server or where else it may listen. */
+  connection?: string;
+  /** When the connection closes in the middle of a response. */
+  closedMidResponse?: string;
+  /** When Node's fetch (undici) gives up waiting: its own 300 s headers and body timeouts. */
+  fetchTimeout?: string;
+  /** Advice for one HTTP status, e.g. Featherless 429 (plan concurrency). */
+  status?: (status: number, context: ErrorContext) => string | undefined;
+}
+
+export interface OpenAICompatibleSettings<ExtraBody extends object = Record<string, unknown>> {
+  /** Backend name, used in metadata, error messages and routing. */
+  name: string;
+  /** Base URL including the version path, e.g. `http://localhost:11434/v1`. A function is called at the first request. */
+  baseURL: string | (() => string);
+  /**
+   * Bearer token. A function is called at the first request (read environment variables there, so
+   * importing never throws); it may throw a typed error to say the key is missing. Without a key no
+   * `Authorization` header is sent at all (and `OPENAI_API_KEY` is never picked up).
+   */
+  apiKey?: string | (() => string | undefined);
+  /** Headers sent with every request. */
+  headers?: Record<string, string>;
+  /** Custom fetch, e.g. undici's with a longer `headersTimeout` for slow local servers. */
+  fetch?: FetchFunction;
+  /** Merged into every chat request body; a call's `extraBody` wins on a key conflict. */
+  defaultExtraBody?: ExtraBody;
+  /**
+   * Send the merged extra fields inside this key of the JSON body instead of at its top level
+   * (mlx-omni-server reads sampler extras from a literal `extra_body` key).
+   */
+  extraBodyKey?: string;
+  /** Last change to a request body before it is sent (rename fields for an unusual server, drop unsupported ones). */
+  transformRequest?: (body: Record<string, unknown>, context: RequestContext) => Record<string, unknown>;
+  /** Default: embeddings, JSON mode and usage all supported. */
+  capabilities?: Partial<BackendCapabilities>;
+  /** Default budgets applied when the caller sets none (e.g. a generous first-chunk budget for cold starts). */
+  defaults?: BackendDefinition['defaults'];
+  /** Appended to deadline timeout messages. */
+  timeoutHint?: string;
+  /** What one request to `model` costs a concurrency limiter. Default 1. */
+  costOf?: (model: string) => number;
+  /** Tried before the built-in error mapping; return undefined to fall through to it. */
+  mapError?: (error: unknown, context: ErrorContext) => RouterError | undefined;
+  hints?: ErrorHints;
+}
+
+/** Per-request options of the helper routes (`listModels`, `getJSON`). */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Budget in milliseconds for this request. */
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+}
+
+/** One entry of `GET /models`. */
+export interface ModelInfo {
+  id: string;
+  ownedBy?: string;
+  /** Unix seconds, when the server reports it. */
+  created?: number;
+}
