@@ -1,0 +1,153 @@
+import { BackendError, isRetryableStatus, parseRetryAfter, type BackendDefinition, type ErrorContext } from '@router/core';
+import { APICallError, JSONParseError, StreamProviderError, TypeValidationError } from 'ai';
+import { isPlainObject } from './validate.ts';
+
+/** OpenRouter's `metadata.error_type` values that a repeat may fix. */
+const retryableErrorTypes: ReadonlySet<string> = new Set([
+  'rate_limit_exceeded',
+  'provider_overloaded',
+  'provider_unavailable',
+  'server',
+  'timeout',
+]);
+
+const maxBodyChars = 2000;
+const maxDetailChars = 400;
+
+/** What to do about each status, appended to the message. */
+function adviceFor(status: number | undefined): string {
+  switch (status) {
+    case 400:
+      return 'Check the model id and the request parameters (extraBody, provider preferences).';
+    case 401:
+      return 'Check OPENROUTER_API_KEY (or the apiKey setting): the key is missing, wrong or revoked.';
+    case 402:
+      return "The account or key is out of credits: add credits at https://openrouter.ai/settings/credits or raise the key's limit.";
+    case 403:
+      return 'Moderation flagged the input, or a guardrail or key restriction forbids this request; change the input or the guardrail.';
+    case 404:
+      return 'Check the model id (https://openrouter.ai/models) and the baseURL setting.';
+    case 408:
+      return 'OpenRouter timed out waiting for the model; retry, or ask for fewer tokens.';
+    case 429:
+      return 'Rate limited: retry after the delay or send fewer requests (":free" models have low limits).';
+    case 502:
+      return "The model's provider is down or answered badly; retry, or give fallbacks (`models`, `provider.allow_fallbacks`).";
+    case 503:
+      return 'No provider can serve this request: the provider routing preferences may be too strict (order/only/ignore with allow_fallbacks: false, require_parameters, max_price, quantizations); relax them or retry later.';
+    default:
+      return status !== undefined && status >= 500 ? 'OpenRouter had a server error; retry later.' : '';
+  }
+}
+
+/** OpenRouter's error payload (`{code, message, metadata}`) as it reaches us inside SDK errors. */
+interface ErrorPayload {
+  code?: unknown;
+  message?: unknown;
+  metadata?: unknown;
+}
+
+function errorTypeOf(payload: ErrorPayload | undefined): string | undefined {
+  const type = isPlainObject(payload?.metadata) ? payload.metadata.error_type : undefined;
+  return typeof type === 'string' ? type : undefined;
+}
+
+/** HTTP statuses come as numbers, sometimes as numeric strings; other codes are not statuses. */
+function statusOf(code: unknown): number | undefined {
+  const status = typeof code === 'string' && /^\d{3}$/.test(code) ? Number(code) : code;
+  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599 ? status : undefined;
+}
+
+/** A service's message as one sentence of ours: trimmed, bounded, ending with a full stop. */
+function sentence(text: string): string {
+  const trimmed = text.trim().slice(0, maxDetailChars);
+  return trimmed === '' || /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
+/**
+ * Turns what the AI SDK reports into core's typed errors: the right status,
+ * retryability and `retryAfterMs`, and a message that says what to do.
+ * `secret` returns the API key in use so that no message or body carries it.
+ */
+export type ErrorMapper = NonNullable<BackendDefinition['mapError']>;
+
+export function createErrorMapper(options: { baseURL: string; secret: () => string | undefined }): ErrorMapper {
+  const { baseURL } = options;
+
+  const build = (context: ErrorContext, parts: { message: string; status?: number; isRetryable: boolean; retryAfterMs?: number; responseBody?: string; cause: unknown }): BackendError => {
+    const secret = options.secret();
+    const leaks = (text: string | undefined): boolean => secret !== undefined && secret !== '' && text !== undefined && text.includes(secret);
+    const redact = (text: string): string => (secret !== undefined && leaks(text) ? text.replaceAll(secret, '[redacted]') : text);
+    return new BackendError(redact(parts.message), {
+      backend: context.backend,
+      model: context.model,
+      status: parts.status,
+      isRetryable: parts.isRetryable,
+      retryAfterMs: parts.retryAfterMs,
+      responseBody: parts.responseBody === undefined ? undefined : redact(parts.responseBody).slice(0, maxBodyChars),
+      url: baseURL,
+      // A cause that carries the key (a proxy echoing it back) would print it with the error: leave it out.
+      cause: leaks(parts.message) || leaks(parts.responseBody) ? undefined : parts.cause,
+    });
+  };
+
+  /** An error OpenRouter reported as an event inside a stream (or a 200 body), not as an HTTP status. */
+  const fromPayload = (payload: ErrorPayload | undefined, fallbackMessage: string, cause: unknown, context: ErrorContext, sdkRetryable: boolean): BackendError => {
+    const status = statusOf(payload?.code);
+    const errorType = errorTypeOf(payload);
+    const code = payload?.code === undefined || payload.code === null ? '' : `code ${String(payload.code)}`;
+    const what = [code, errorType].filter(Boolean).join(', ');
+    const detail = typeof payload?.message === 'string' ? payload.message : fallbackMessage;
+    return build(context, {
+      message: `${context.backend}: OpenRouter reported an error${what ? ` (${what})` : ''}: ${sentence(detail)} ${adviceFor(status)}`.trim(),
+      status,
+      isRetryable: status !== undefined ? isRetryableStatus(status) : sdkRetryable || (errorType !== undefined && retryableErrorTypes.has(errorType)),
+      cause,
+    });
+  };
+
+  return (error, context) => {
+    if (StreamProviderError.isInstance(error)) {
+      const payload = isPlainObject(error.data) ? (error.data as ErrorPayload) : undefined;
+      return fromPayload(payload, error.message, error, context, error.isRetryable);
+    }
+    if (APICallError.isInstance(error)) {
+      const status = error.statusCode;
+      if (status === undefined) {
+        return build(context, {
+          message: `${context.backend}: OpenRouter not reachable at ${baseURL}: ${sentence(error.message)} Check the network connection and the baseURL setting.`,
+          isRetryable: true,
+          cause: error,
+        });
+      }
+      if (status < 400) {
+        // OpenRouter can answer 200 with an error object instead of a completion.
+        if (isPlainObject(error.data)) return fromPayload(error.data, error.message, error, context, error.isRetryable);
+        // Otherwise the body broke off mid-read (retryable, as the SDK marks network failures) or was unreadable.
+        const why = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+        return build(context, {
+          message: `${context.backend}: reading OpenRouter's response failed: ${sentence(error.message + why)}`,
+          isRetryable: error.isRetryable,
+          cause: error,
+        });
+      }
+      const headers = error.responseHeaders;
+      return build(context, {
+        message: `${context.backend}: OpenRouter answered ${status}: ${sentence(error.message)} ${adviceFor(status)}`.trim(),
+        status,
+        isRetryable: isRetryableStatus(status),
+        retryAfterMs: parseRetryAfter(headers && { get: (name: string) => headers[name] ?? null }),
+        responseBody: error.responseBody,
+        cause: error,
+      });
+    }
+    if (JSONParseError.isInstance(error) || TypeValidationError.isInstance(error)) {
+      return build(context, {
+        message: `${context.backend}: OpenRouter sent a response this client cannot read: ${sentence(error.message.split('\n')[0] ?? '')} Check that baseURL points at OpenRouter's API.`,
+        isRetryable: false,
+        cause: error,
+      });
+    }
+    return undefined;
+  };
+}

@@ -1,0 +1,13 @@
+export { createOpenRouterBackend, defaultOpenRouterBaseURL } from './backend.ts';
+export type {
+  OpenRouterBackend,
+  OpenRouterBackendSettings,
+  OpenRouterCallOptions,
+  OpenRouterEmbedOptions,
+  OpenRouterExtraBody,
+  OpenRouterMaxPrice,
+  OpenRouterPercentileCutoffs,
+  OpenRouterProviderPreferences,
+  OpenRouterProviderSort,
+  OpenRouterQuantization,
+} from './types.ts';
