@@ -1,0 +1,90 @@
+import { ConfigurationError } from '@router/core';
+import { checkSettings, createOpenAICompatibleBackend } from '@router/openai-compatible';
+import type { OpenAICompatibleBackend, OpenAICompatibleSettings, RequestOptions } from '@router/openai-compatible';
+import { defaultBaseURL, defaultPlanUnits } from './settings.ts';
+import type { FeatherlessExtraBody, FeatherlessSettings } from './settings.ts';
+import { unitsForModel } from './units.ts';
+
+/** `GET /plan`: the account's plan. Field names as Featherless sends them (not all documented). */
+export interface FeatherlessPlan {
+  [field: string]: unknown;
+}
+
+export interface FeatherlessBackend extends OpenAICompatibleBackend {
+  /** The plan's concurrency units: the limit to give core's concurrency limiter, with `costOf` as the cost. */
+  readonly planUnits: number;
+  /** The account's plan (`GET /plan`). */
+  getPlan(options?: RequestOptions): Promise<FeatherlessPlan>;
+}
+
+function isPositiveInteger(value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0;
+}
+
+function costRule(unitCost: FeatherlessSettings['unitCost']): (model: string) => number {
+  if (unitCost === undefined) return unitsForModel;
+  if (typeof unitCost === 'function') return (model) => unitCost(model) ?? unitsForModel(model);
+  return (model) => (Object.hasOwn(unitCost, model) ? (unitCost[model] as number) : unitsForModel(model));
+}
+
+function statusHint(status: number, model: string, planUnits: number, costOf: (model: string) => number): string | undefined {
+  switch (status) {
+    case 429:
+      return `Featherless limits concurrent requests by plan units: this backend's plan has ${planUnits} and a request to ${model || 'this model'} costs ${costOf(model)}. Bound concurrency with core's limiter (limit: backend.planUnits, cost: backend.costOf).`;
+    case 400:
+      return 'Featherless also answers 400 while a model is cold (not yet loaded): if the request is valid, retry shortly.';
+    case 403:
+      return 'Gated models need access granted to your Featherless account.';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A backend for Featherless. The key comes from settings or
+ * `FEATHERLESS_API_KEY`, read at the first call; the backend knows its plan's
+ * concurrency units and what each model costs.
+ */
+export function createFeatherlessBackend(settings: FeatherlessSettings = {}): FeatherlessBackend {
+  const name = settings.name ?? 'featherless';
+  const planUnits = settings.planUnits ?? defaultPlanUnits;
+  const problems: string[] = [];
+  if (!isPositiveInteger(planUnits)) problems.push(`${name}: planUnits must be a positive integer (got ${String(planUnits)}).`);
+  const { unitCost } = settings;
+  if (unitCost !== undefined && typeof unitCost !== 'function') {
+    for (const [model, units] of Object.entries(unitCost)) {
+      if (!isPositiveInteger(units)) problems.push(`${name}: unitCost[${JSON.stringify(model)}] must be a positive integer (got ${String(units)}).`);
+    }
+  }
+  const costOf = costRule(unitCost);
+  const attribution: Record<string, string> = {};
+  if (settings.appUrl) attribution['HTTP-Referer'] = settings.appUrl;
+  if (settings.appName) attribution['X-Title'] = settings.appName;
+
+  const base: OpenAICompatibleSettings<FeatherlessExtraBody> = {
+    name,
+    baseURL: settings.baseURL ?? defaultBaseURL,
+    apiKey: () => {
+      const key = settings.apiKey || process.env.FEATHERLESS_API_KEY;
+      if (!key) {
+        throw new ConfigurationError([`${name}: no API key. Pass \`apiKey\` to createFeatherlessBackend or set FEATHERLESS_API_KEY.`]);
+      }
+      return key;
+    },
+    headers: { ...attribution, ...settings.headers },
+    capabilities: { embeddings: true, jsonMode: true, usage: true },
+    costOf,
+    hints: { status: (status, context) => statusHint(status, context.model, planUnits, costOf) },
+    ...(settings.fetch ? { fetch: settings.fetch } : {}),
+    ...(settings.defaultExtraBody ? { defaultExtraBody: settings.defaultExtraBody } : {}),
+  };
+  problems.push(...checkSettings(base));
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  const backend = createOpenAICompatibleBackend(base);
+
+  return {
+    ...backend,
+    planUnits,
+    getPlan: (options) => backend.getJSON<FeatherlessPlan>('/plan', options),
+  };
+}

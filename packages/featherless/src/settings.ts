@@ -1,0 +1,57 @@
+import type { CallOptions } from '@router/core';
+import type { FetchFunction } from '@router/openai-compatible';
+
+/** Hugging Face ids served by Featherless (open: any id works). */
+export type FeatherlessModelId =
+  | 'Qwen/Qwen2.5-7B-Instruct'
+  | 'meta-llama/Meta-Llama-3.1-8B-Instruct'
+  | 'mistralai/Mistral-Small-24B-Instruct-2501'
+  | 'Qwen/Qwen2.5-32B-Instruct'
+  | 'meta-llama/Llama-3.3-70B-Instruct'
+  | 'Qwen/Qwen2.5-72B-Instruct'
+  | (string & {});
+
+/** Featherless's request fields beyond OpenAI's (vLLM sampling parameters). */
+export interface FeatherlessExtraBody {
+  repetition_penalty?: number;
+  top_k?: number;
+  min_p?: number;
+  seed?: number;
+  stop_token_ids?: number[];
+  include_stop_str_in_output?: boolean;
+  min_tokens?: number;
+  [field: string]: unknown;
+}
+
+/** Call options with Featherless's extra fields typed. */
+export interface FeatherlessCallOptions extends CallOptions {
+  model: FeatherlessModelId;
+  extraBody?: FeatherlessExtraBody;
+}
+
+export interface FeatherlessSettings {
+  /** Backend name. Default `featherless`. */
+  name?: string;
+  /** Default: `FEATHERLESS_API_KEY`, read at the first call; missing, the call fails before any request. */
+  apiKey?: string;
+  /** Default `https://api.featherless.ai/v1`. */
+  baseURL?: string;
+  headers?: Record<string, string>;
+  fetch?: FetchFunction;
+  /** Merged into every chat request; a call's `extraBody` wins. */
+  defaultExtraBody?: FeatherlessExtraBody;
+  /** Sent as `X-Title` (attribution). */
+  appName?: string;
+  /** Sent as `HTTP-Referer` (attribution). */
+  appUrl?: string;
+  /** Concurrency units of your plan. Default 4. */
+  planUnits?: number;
+  /**
+   * Units one request to a model costs, overriding the size rule (up to 15B: 1, up to 34B: 2, larger: 4;
+   * no size in the id: 1). A map by exact id, or a function returning undefined to keep the rule.
+   */
+  unitCost?: Readonly<Record<string, number>> | ((model: string) => number | undefined);
+}
+
+export const defaultBaseURL = 'https://api.featherless.ai/v1';
+export const defaultPlanUnits = 4;

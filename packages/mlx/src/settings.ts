@@ -1,0 +1,53 @@
+import type { FetchFunction } from '@router/openai-compatible';
+
+/** The local MLX server this backend talks to. */
+export type MlxServer = 'mlx-omni-server' | 'mlx_lm.server';
+
+/** Hugging Face ids of MLX models (open: any id or local path works). */
+export type MlxModelId =
+  | 'mlx-community/Llama-3.2-1B-Instruct-4bit'
+  | 'mlx-community/Llama-3.2-3B-Instruct-4bit'
+  | 'mlx-community/Qwen2.5-7B-Instruct-4bit'
+  | 'mlx-community/all-MiniLM-L6-v2-4bit'
+  | (string & {});
+
+/** Sampler extras the MLX servers read beyond the OpenAI fields. */
+export interface MlxExtraBody {
+  top_k?: number;
+  min_p?: number;
+  repetition_penalty?: number;
+  repetition_context_size?: number;
+  [field: string]: unknown;
+}
+
+export interface MlxSettings {
+  /** Backend name. Default `mlx`. */
+  name?: string;
+  /**
+   * Base URL including `/v1`. Default: `MLX_BASE_URL`, read at the first call, else
+   * `http://localhost:10240/v1` (mlx-omni-server) or `http://localhost:8080/v1` (mlx_lm.server).
+   */
+  baseURL?: string;
+  /** Which server: decides the default port, where sampler extras go, and whether embeddings exist. Default `mlx-omni-server`. */
+  server?: MlxServer;
+  /** Only for a proxy in front of the server: the MLX servers need no key, and none is sent by default. */
+  apiKey?: string;
+  headers?: Record<string, string>;
+  /** Custom fetch, e.g. undici's with longer headers/body timeouts for cold starts beyond 300 s. */
+  fetch?: FetchFunction;
+  /** Merged into every chat request (sampler extras); a call's `extraBody` wins. */
+  defaultExtraBody?: MlxExtraBody;
+  /**
+   * Time-to-first-chunk budget for streams when the call sets none. Default 600 000 ms (10 minutes):
+   * the first call to a model loads, and may download, it.
+   */
+  firstChunkTimeoutMs?: number;
+}
+
+/** Generous on purpose: a cold start (loading or downloading a model) takes minutes, not seconds. */
+export const defaultFirstChunkTimeoutMs = 600_000;
+
+export const defaultBaseURLs: Readonly<Record<MlxServer, string>> = {
+  'mlx-omni-server': 'http://localhost:10240/v1',
+  'mlx_lm.server': 'http://localhost:8080/v1',
+};
