@@ -1,0 +1,181 @@
+import { ChunkEncoder, type UsageObject } from './chunks.ts';
+import type { DialectDefinition } from './dialects/index.ts';
+import type { Exchange } from './exchange.ts';
+import type { RequestFaults } from './faults.ts';
+import { sendReply } from './respond.ts';
+import { JSON_HEADERS } from './sim-error.ts';
+import { SseWriter } from './sse-writer.ts';
+import { planReply, type ReplyPlan } from './text.ts';
+import type { ModelProfile } from './types.ts';
+import type { ChatRequest } from './validate.ts';
+
+/** Everything a chat completion needs besides the request itself. */
+export interface CompletionContext {
+  exchange: Exchange;
+  dialect: DialectDefinition;
+  faults: Readonly<RequestFaults>;
+  profile: ModelProfile;
+  seed: number;
+  completionId: string;
+}
+
+/** Flush the event buffer at least this often, so huge unpaced replies still honour backpressure. */
+const MAX_BUFFERED = 64 * 1024;
+const DEFAULT_ERROR_CODE = 502;
+const DEFAULT_ERROR_MESSAGE = 'Upstream provider error (simulated)';
+
+/** prompt_tokens: a quarter of the characters of every message, rounded up. */
+export function promptTokens(request: ChatRequest): number {
+  let chars = 0;
+  for (const message of request.messages) chars += message.content.length;
+  return Math.ceil(chars / 4);
+}
+
+function usageOf(ctx: CompletionContext, prompt: number, completion: number): UsageObject {
+  const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  const extra = ctx.dialect.usageFields(usage);
+  return extra ? { ...usage, ...extra } : usage;
+}
+
+/** Milliseconds between chunks at the profile's pace (0 when unpaced). */
+function chunkInterval(profile: ModelProfile): number {
+  return Number.isFinite(profile.tokensPerSecond) ? (profile.tokensPerChunk / profile.tokensPerSecond) * 1000 : 0;
+}
+
+/** Groups tokens into chunks of `tokensPerChunk`. */
+function chunksOf(tokens: readonly string[], perChunk: number): string[] {
+  if (perChunk <= 1) return tokens as string[];
+  const chunks: string[] = [];
+  for (let i = 0; i < tokens.length; i += perChunk) chunks.push(tokens.slice(i, i + perChunk).join(''));
+  return chunks;
+}
+
+/** Answers `POST /chat/completions`, as JSON or as an event stream. */
+export function completeChat(ctx: CompletionContext, request: ChatRequest): Promise<void> {
+  const plan = planReply({
+    model: request.model,
+    messages: request.messages,
+    maxTokens: request.maxTokens,
+    seed: ctx.seed,
+    profile: ctx.profile,
+    responseFormat: request.responseFormat,
+  });
+  return request.stream ? streamCompletion(ctx, request, plan) : jsonCompletion(ctx, request, plan);
+}
+
+async function jsonCompletion(ctx: CompletionContext, request: ChatRequest, plan: ReplyPlan): Promise<void> {
+  const { exchange, dialect, faults, profile } = ctx;
+  const chunkCount = Math.ceil(plan.tokens.length / profile.tokensPerChunk);
+  const generationMs = profile.ttftMs + Math.max(0, chunkCount - 1) * chunkInterval(profile);
+  if (!(await exchange.wait(generationMs))) return;
+
+  const interruption = faults.interruption?.fault;
+  let text: string;
+  if (interruption?.kind === 'malformed-event') {
+    text = '{not json';
+  } else {
+    const usage = usageOf(ctx, promptTokens(request), plan.tokens.length);
+    const base = {
+      id: ctx.completionId,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: request.model,
+      ...dialect.completionFields(request.body),
+    };
+    const content = plan.tokens.join('');
+    const choice =
+      interruption?.kind === 'error-event'
+        ? { index: 0, message: { role: 'assistant', content: '' }, logprobs: null, finish_reason: 'error' }
+        : { index: 0, message: { role: 'assistant', content }, logprobs: null, finish_reason: faults.noFinish ? null : plan.finishReason };
+    const error =
+      interruption?.kind === 'error-event'
+        ? { error: { code: interruption.code ?? DEFAULT_ERROR_CODE, message: interruption.message ?? DEFAULT_ERROR_MESSAGE } }
+        : undefined;
+    text = JSON.stringify({ ...base, choices: [choice], usage, ...error });
+  }
+  const headers = { ...JSON_HEADERS, ...dialect.completionHeaders(ctx.completionId) };
+  await sendReply(exchange, { status: 200, headers, body: text }, faults);
+}
+
+async function streamCompletion(ctx: CompletionContext, request: ChatRequest, plan: ReplyPlan): Promise<void> {
+  const { exchange, dialect, faults, profile } = ctx;
+  const shape = dialect.stream;
+  const res = exchange.res;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-request-id': exchange.entry.id,
+    ...dialect.completionHeaders(ctx.completionId),
+  });
+  res.flushHeaders();
+
+  const sse = new SseWriter(exchange, faults);
+  const encoder = new ChunkEncoder(shape, {
+    id: ctx.completionId,
+    created: Math.floor(Date.now() / 1000),
+    model: request.model,
+    extra: dialect.completionFields(request.body),
+  });
+  const chunks = chunksOf(plan.tokens, profile.tokensPerChunk);
+  const prompt = promptTokens(request);
+
+  // Before the first chunk: comments, then time to first token (plus any stall).
+  const firstDelay = profile.ttftMs + faults.stallBeforeFirstChunkMs;
+  if (shape.processingComment) sse.comment(shape.processingComment.text);
+  if (shape.keepalive) {
+    // mlx_lm.server reports prompt processing progress as it goes: half, then all of the prompt.
+    sse.comment(`keepalive ${Math.ceil(prompt / 2)}/${prompt}`);
+    if (!(await sse.flush()) || !(await exchange.wait(firstDelay / 2))) return;
+    sse.comment(`keepalive ${prompt}/${prompt}`);
+    if (!(await sse.flush()) || !(await exchange.wait(firstDelay / 2))) return;
+  } else if (!(await sse.flush()) || !(await exchange.wait(firstDelay))) {
+    return;
+  }
+
+  const interval = chunkInterval(profile);
+  const interruption = faults.interruption;
+  const interruptAt = interruption ? Math.min(interruption.afterChunks, chunks.length) : -1;
+  const stall = faults.stallBetweenChunks;
+  const stallAt = stall ? Math.min(stall.afterChunks, chunks.length) : -1;
+  const every = shape.processingComment?.every ?? 0;
+  let start = performance.now();
+
+  for (let i = 0; i <= chunks.length; i++) {
+    if (i === stallAt && stall) {
+      if (!(await sse.flush()) || !(await exchange.wait(stall.ms))) return;
+      start += stall.ms;
+    }
+    if (i === interruptAt && interruption) {
+      const fault = interruption.fault;
+      if (fault.kind === 'close-mid-stream') {
+        if (await sse.flush()) exchange.destroy();
+        return;
+      }
+      if (fault.kind === 'malformed-event') sse.data('{not json');
+      else sse.data(encoder.error(fault.code ?? DEFAULT_ERROR_CODE, fault.message ?? DEFAULT_ERROR_MESSAGE));
+      await sse.end();
+      return;
+    }
+    if (i === chunks.length) break;
+    // Chunks are due on a fixed schedule from the first one, so timer lateness does not add up.
+    const wait = start + i * interval - performance.now();
+    if (wait >= 1 && (!(await sse.flush()) || !(await exchange.wait(wait)))) return;
+    if (i === 0 && shape.separateRoleChunk) sse.data(encoder.roleChunk());
+    sse.data(encoder.content(chunks[i] ?? ''));
+    if (every > 0 && (i + 1) % every === 0 && i + 1 < chunks.length && shape.processingComment) {
+      sse.comment(shape.processingComment.text);
+    }
+    if (sse.buffered >= MAX_BUFFERED && !(await sse.flush())) return;
+  }
+
+  if (faults.noFinish) {
+    await sse.end();
+    return;
+  }
+  sse.data(encoder.finish(plan.finishReason));
+  if (shape.usage === 'always' || request.includeUsage) {
+    sse.data(encoder.usage(usageOf(ctx, prompt, plan.tokens.length), plan.finishReason));
+  }
+  sse.data('[DONE]');
+  await sse.end();
+}

@@ -1,0 +1,41 @@
+import type { ModelProfile } from './types.ts';
+
+/** The built-in profile: instant, unpaced, 24 tokens, 384-dimension embeddings. */
+export const DEFAULT_PROFILE: Readonly<ModelProfile> = Object.freeze({
+  ttftMs: 0,
+  tokensPerSecond: Number.POSITIVE_INFINITY,
+  tokensPerChunk: 1,
+  outputTokens: 24,
+  embeddingDimensions: 384,
+});
+
+/** Merges partial profiles over the defaults, later ones winning; undefined fields are ignored. */
+export function resolveProfile(...layers: (Partial<ModelProfile> | undefined)[]): ModelProfile {
+  const profile: ModelProfile = { ...DEFAULT_PROFILE };
+  for (const layer of layers) {
+    if (layer === undefined) continue;
+    for (const [key, value] of Object.entries(layer)) {
+      if (value !== undefined) (profile as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  return profile;
+}
+
+/** Checks a profile given in the options, naming the bad field. */
+export function validateProfile(profile: Partial<ModelProfile>, where: string): void {
+  const check = (field: keyof ModelProfile, ok: (value: number) => boolean, rule: string): void => {
+    const value = profile[field];
+    if (value === undefined) return;
+    if (typeof value !== 'number' || Number.isNaN(value) || !ok(value)) {
+      throw new TypeError(`${where}.${field} must be ${rule}, got ${String(value)}`);
+    }
+  };
+  check('ttftMs', (v) => v >= 0 && Number.isFinite(v), 'a finite number >= 0');
+  check('tokensPerSecond', (v) => v > 0, 'a number > 0 (Infinity for no pacing)');
+  check('tokensPerChunk', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
+  check('outputTokens', (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
+  check('embeddingDimensions', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
+  if (profile.reply !== undefined && typeof profile.reply !== 'string') {
+    throw new TypeError(`${where}.reply must be a string`);
+  }
+}

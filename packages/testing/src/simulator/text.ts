@@ -1,0 +1,84 @@
+import { createRandom, hashString, type Random } from './random.ts';
+import { randomWord } from './words.ts';
+import { jsonReplyText } from './json-reply.ts';
+import { resolveProfile } from './profile.ts';
+import type { ModelProfile } from './types.ts';
+
+/** A chat message as the generator sees it: text content only. */
+export interface TextMessage {
+  role: string;
+  content: string;
+}
+
+/** Seed for everything generated for one conversation. */
+export function conversationSeed(seed: number, model: string, messages: readonly TextMessage[]): number {
+  let h = hashString(`${seed}\u0001${model}`);
+  for (const message of messages) h = hashString(`\u0002${message.role}\u0003${message.content}`, h);
+  return h;
+}
+
+/**
+ * Cuts text into tokens: each word with the whitespace that follows it (leading whitespace stays
+ * with the first word). Joining the tokens gives the text back exactly.
+ */
+export function tokenize(text: string): string[] {
+  return text.match(/\s*\S+\s*/g) ?? (text.length > 0 ? [text] : []);
+}
+
+/** What the simulator answers to a chat request, before it is split into chunks. */
+export interface ReplyPlan {
+  /** The emitted tokens (already cut to `maxTokens`); their concatenation is the reply text. */
+  tokens: string[];
+  finishReason: 'stop' | 'length';
+}
+
+export interface ReplyInput {
+  model: string;
+  messages: readonly TextMessage[];
+  maxTokens?: number;
+  seed?: number;
+  profile?: Partial<ModelProfile>;
+  /** The request's `response_format`: `json_object` and `json_schema` make the reply one JSON object. */
+  responseFormat?: unknown;
+}
+
+/** Builds the reply the simulator gives to a request: its tokens and finish reason. */
+export function planReply(input: ReplyInput): ReplyPlan {
+  const profile = resolveProfile(input.profile);
+  const random = createRandom(conversationSeed(input.seed ?? 1, input.model, input.messages));
+  const full = fullReplyTokens(random, profile, input.responseFormat);
+  const limit = input.maxTokens ?? Number.POSITIVE_INFINITY;
+  if (full.length > limit) return { tokens: full.slice(0, Math.max(0, limit)), finishReason: 'length' };
+  return { tokens: full, finishReason: 'stop' };
+}
+
+function fullReplyTokens(random: Random, profile: ModelProfile, responseFormat: unknown): string[] {
+  // A fixed reply is the test's explicit choice, so it wins over JSON mode.
+  if (profile.reply !== undefined) return tokenize(profile.reply);
+  const json = jsonReplyText(random, responseFormat);
+  if (json !== undefined) return tokenize(json);
+  const count = Math.max(0, Math.floor(profile.outputTokens));
+  const tokens: string[] = [];
+  for (let i = 0; i < count; i++) {
+    let word = randomWord(random, i);
+    if (i === 0) word = word.charAt(0).toUpperCase() + word.slice(1);
+    tokens.push(i === count - 1 ? `${word}.` : `${word} `);
+  }
+  return tokens;
+}
+
+/**
+ * The exact reply text the simulator gives for these inputs, so tests can compare exactly.
+ * `seed` is the simulator's seed (default 1) and `profile` the model's profile (only `reply` and
+ * `outputTokens` matter). `responseFormat` is the request's `response_format`, if any.
+ */
+export function simulatedReply(input: {
+  model: string;
+  messages: readonly { role: string; content: string }[];
+  maxTokens?: number;
+  seed?: number;
+  profile?: Partial<ModelProfile>;
+  responseFormat?: unknown;
+}): string {
+  return planReply(input).tokens.join('');
+}
