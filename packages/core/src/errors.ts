@@ -232,6 +232,72 @@ export class ConfigurationError extends RouterError {
   }
 }
 
+const queueFullMarker = Symbol.for('@router/core.error.queue-full');
+
+/** A concurrency limiter's queue was full: the call was refused without waiting. Retryable later, or on a fallback. */
+export class QueueFullError extends RouterError {
+  override readonly code: string = 'queue-full';
+
+  constructor(maxQueue: number, options: RouterErrorOptions = {}) {
+    super(`Concurrency queue full (${maxQueue} waiting): raise maxQueue or add a fallback.`, { isRetryable: true, ...options });
+    this.name = 'QueueFullError';
+    mark(this, queueFullMarker);
+  }
+
+  static override isInstance(error: unknown): error is QueueFullError {
+    return hasMarker(error, queueFullMarker);
+  }
+}
+
+const circuitMarker = Symbol.for('@router/core.error.circuit-open');
+
+/** The backend's circuit breaker is open: the call failed fast. `retryAfterMs` is the cool-down left. */
+export class CircuitOpenError extends RouterError {
+  override readonly code: string = 'circuit-open';
+
+  constructor(options: RouterErrorOptions = {}) {
+    super(`Backend "${options.backend}" is failing: its circuit breaker is open.`, options);
+    this.name = 'CircuitOpenError';
+    mark(this, circuitMarker);
+  }
+
+  static override isInstance(error: unknown): error is CircuitOpenError {
+    return hasMarker(error, circuitMarker);
+  }
+}
+
+const classifyMarker = Symbol.for('@router/core.error.classify');
+
+/** One problem found in a classifier's answer; `path` locates it in the JSON, when known. */
+export interface ClassifyIssue {
+  message: string;
+  path?: readonly PropertyKey[];
+}
+
+/** Issues as one line, each prefixed with its JSON path: what `classify` tells the model and the error says. */
+export function describeIssues(issues: readonly ClassifyIssue[]): string {
+  return issues.map(({ message, path }) => (path?.length ? `${path.map(String).join('.')}: ${message}` : message)).join('; ');
+}
+
+/** `classify` got no valid answer: `text` is the last raw reply, `issues` every problem found in it. */
+export class ClassifyError extends RouterError {
+  override readonly code: string = 'classify';
+  readonly text: string;
+  readonly issues: readonly ClassifyIssue[];
+
+  constructor(text: string, issues: readonly ClassifyIssue[], options: RouterErrorOptions = {}) {
+    super(`No valid answer after re-asking: ${describeIssues(issues)}`, options);
+    this.name = 'ClassifyError';
+    mark(this, classifyMarker);
+    this.text = text;
+    this.issues = issues;
+  }
+
+  static override isInstance(error: unknown): error is ClassifyError {
+    return hasMarker(error, classifyMarker);
+  }
+}
+
 /** Parses `retry-after-ms` or `Retry-After` (seconds or an HTTP date) into milliseconds. */
 export function parseRetryAfter(headers: { get(name: string): string | null } | undefined, now: number = Date.now()): number | undefined {
   if (!headers) return undefined;

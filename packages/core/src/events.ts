@@ -1,4 +1,5 @@
 import type { RouterError } from './errors.ts';
+import type { BreakerState } from './reliability/breaker.ts';
 import type { FinishReason, Operation, Usage } from './types.ts';
 
 interface CallEventBase {
@@ -46,7 +47,66 @@ export interface CallErrorEvent extends CallEventBase {
   error: RouterError;
 }
 
-export type RouterEvent = CallStartEvent | FirstChunkEvent | CallEndEvent | CallErrorEvent;
+/** Where a reliability event happened: the call, and the backend and model of the attempt concerned. */
+interface AttemptEventBase extends Omit<CallEventBase, 'inputChars'> {}
+
+/** An attempt got past the breaker and the queue and is about to call the backend. */
+export interface AttemptStartEvent extends AttemptEventBase {
+  type: 'attempt-start';
+  /** 1-based, counted across retries and fallbacks. */
+  attempt: number;
+}
+
+/** An attempt ended (a stream's attempt ends when the stream does). */
+export interface AttemptEndEvent extends AttemptEventBase {
+  type: 'attempt-end';
+  attempt: number;
+  durationMs: number;
+  /** Absent on success. */
+  error?: RouterError;
+}
+
+/** The call waits `delayMs` and tries the same backend again. */
+export interface RetryEvent extends AttemptEventBase {
+  type: 'retry';
+  /** The attempt that failed. */
+  attempt: number;
+  delayMs: number;
+  error: RouterError;
+}
+
+/** The call waited for a concurrency slot. */
+export interface QueueWaitEvent extends AttemptEventBase {
+  type: 'queue-wait';
+  waitMs: number;
+}
+
+/** The call moves from `backend` to the next link of its fallback chain. */
+export interface FallbackEvent extends AttemptEventBase {
+  type: 'fallback';
+  to: string;
+  toModel: string;
+  error: RouterError;
+}
+
+/** A backend's circuit breaker changed state. */
+export interface BreakerEvent extends AttemptEventBase {
+  type: 'breaker';
+  state: BreakerState;
+  previous: BreakerState;
+}
+
+export type RouterEvent =
+  | CallStartEvent
+  | FirstChunkEvent
+  | CallEndEvent
+  | CallErrorEvent
+  | AttemptStartEvent
+  | AttemptEndEvent
+  | RetryEvent
+  | QueueWaitEvent
+  | FallbackEvent
+  | BreakerEvent;
 
 /** A subscriber to router events. Must not throw; it runs on the call's hot path. */
 export type RouterListener = (event: RouterEvent) => void;

@@ -18,17 +18,20 @@ export type {
 export {
   AbortedError,
   BackendError,
+  CircuitOpenError,
+  ClassifyError,
   ConfigurationError,
   InvalidRequestError,
   isRetryableStatus,
   NoRouteError,
   parseRetryAfter,
+  QueueFullError,
   RouterError,
   StreamInterruptedError,
   TimeoutError,
   UnsupportedOperationError,
 } from './errors.ts';
-export type { RouterErrorOptions, TimeoutPhase } from './errors.ts';
+export type { ClassifyIssue, RouterErrorOptions, TimeoutPhase } from './errors.ts';
 export { CompletionStream } from './stream.ts';
 export type { CompletionSource, StreamPart } from './stream.ts';
 export { CallScope } from './scope.ts';
@@ -60,12 +63,29 @@ export type {
 export { defaultLocalPrefixes, seedPolicy } from './presets.ts';
 export type { SeedPolicyOptions } from './presets.ts';
 export type {
+  AttemptEndEvent,
+  AttemptStartEvent,
+  BreakerEvent,
   CallEndEvent,
   CallErrorEvent,
   CallStartEvent,
+  FallbackEvent,
   FirstChunkEvent,
+  QueueWaitEvent,
+  RetryEvent,
   RouterEvent,
   RouterListener,
 } from './events.ts';
+export { CircuitBreaker, isBackendFailure } from './reliability/breaker.ts';
+export type { BreakerState, CircuitBreakerOptions } from './reliability/breaker.ts';
+export { ConcurrencyLimiter, createMemoryStore } from './reliability/limiter.ts';
+export type { ConcurrencyLimiterOptions, ConcurrencyStore, Slot } from './reliability/limiter.ts';
+export type { RetryPolicy } from './reliability/retry.ts';
+export type { BackendPolicy, FallbackTarget, RoutePolicy } from './reliability/chain.ts';
+export { withReliability } from './reliability/with-reliability.ts';
+export type { FallbackClient, WithReliabilityOptions } from './reliability/with-reliability.ts';
+export { classify } from './classify.ts';
+export type { ClassifyOptions, ClassifyValidator } from './classify.ts';
+export type { StandardIssue, StandardOutput, StandardPathSegment, StandardResult, StandardSchemaV1 } from './standard-schema.ts';
 export { createTimingLog, timingLogFormatFromEnv } from './timing-log.ts';
 export type { TimingLogFormat, TimingLogOptions } from './timing-log.ts';

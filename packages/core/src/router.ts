@@ -1,5 +1,7 @@
 import { ConfigurationError, NoRouteError, RouterError } from './errors.ts';
 import { emit, type RouterListener } from './events.ts';
+import type { BreakerState } from './reliability/breaker.ts';
+import { createChainClient, type BackendPolicy, type ChainLink, type FallbackTarget, type RouteClient, type RoutePolicy } from './reliability/chain.ts';
 import { CompletionStream } from './stream.ts';
 import { createTimingLog, timingLogFormatFromEnv, type TimingLogFormat } from './timing-log.ts';
 import type { CallOptions, Completion, EmbedOptions, Embeddings, LLMClient, Message, Operation } from './types.ts';
@@ -26,7 +28,8 @@ export interface PredicateRule {
   backend: string;
   description?: string;
 }
-export type RouteRule = PrefixRule | ExactRule | PatternRule | PredicateRule;
+/** A rule may carry its own retry policy, fallbacks and timeouts; they override its backend's `reliability`. */
+export type RouteRule = (PrefixRule | ExactRule | PatternRule | PredicateRule) & RoutePolicy;
 
 export interface RoutingTable {
   /** Tried in order; the first match wins. */
@@ -49,6 +52,12 @@ export interface RouterConfig extends RoutingTable {
   timingLog?: TimingLogFormat | false;
   /** The router's own name, when it is a backend of another router. Default `router`. */
   name?: string;
+  /**
+   * Reliability per backend name: retry, fallbacks, timeouts, a concurrency
+   * limiter and a circuit breaker. Backends without an entry (and routes
+   * without rule-level settings) are called directly, at no cost.
+   */
+  reliability?: Readonly<Record<string, BackendPolicy>>;
 }
 
 export type RuleKind = 'prefix' | 'model' | 'pattern' | 'when' | 'default';
@@ -60,6 +69,10 @@ export interface RouteExplanation {
   backend: string | undefined;
   /** Which rule decided: its index in the table's rules (absent for the default) and a description. */
   rule: { kind: RuleKind; index?: number; description: string } | undefined;
+  /** The backend's circuit breaker, if it has one. */
+  breaker?: BreakerState;
+  /** Where the call goes if the backend fails, in order (absent when there is no fallback). */
+  fallbacks?: { backend: string; model: string; breaker?: BreakerState }[];
 }
 
 export interface Router extends LLMClient {
@@ -70,18 +83,36 @@ export interface Router extends LLMClient {
   subscribe(listener: RouterListener): () => void;
 }
 
+/** How a route is served: its fallback chain (the primary first) and the client that runs it. */
+interface Serving {
+  links: ChainLink[];
+  client: RouteClient;
+}
+
 interface CompiledRule {
   index: number;
   kind: Exclude<RuleKind, 'default'>;
   backend: string;
   description: string;
   matches: (model: string) => boolean;
+  policy: RoutePolicy;
+  serving?: Serving;
 }
 
 interface CompiledTable {
   name: 'chat' | 'embeddings';
   rules: CompiledRule[];
   default: string | undefined;
+  serving?: Serving;
+}
+
+const policyKeys = ['retry', 'fallbacks', 'fallbackOn', 'timeoutMs', 'attemptTimeoutMs', 'firstChunkTimeoutMs', 'idleTimeoutMs'] as const;
+
+function checkFallbacks(at: string, fallbacks: readonly FallbackTarget[] | undefined, backendNames: ReadonlySet<string>, problems: string[]): void {
+  fallbacks?.forEach((fallback, index) => {
+    const name = typeof fallback === 'string' ? fallback : fallback?.backend;
+    if (typeof name !== 'string' || !backendNames.has(name)) problems.push(`${at}.fallbacks[${index}] names unknown backend "${String(name)}".`);
+  });
 }
 
 function describeRule(rule: RouteRule): { kind: CompiledRule['kind']; description: string } | undefined {
@@ -117,6 +148,7 @@ function compileTable(
     if (typeof rule.backend !== 'string' || !backendNames.has(rule.backend)) {
       problems.push(`${at} routes to unknown backend "${String(rule.backend)}" (known: ${known}).`);
     }
+    checkFallbacks(at, rule.fallbacks, backendNames, problems);
     let matches: (model: string) => boolean;
     if ('prefix' in rule) {
       if (typeof rule.prefix !== 'string' || rule.prefix === '') {
@@ -151,7 +183,7 @@ function compileTable(
     if (shadowedBy) {
       problems.push(`${at} (${description}) is shadowed by ${where}[${shadowedBy.index}] (${shadowedBy.description}) and can never match.`);
     }
-    rules.push({ index, kind, backend: rule.backend, description, matches });
+    rules.push({ index, kind, backend: rule.backend, description, matches, policy: rule });
   });
   if (table.default !== undefined && !backendNames.has(table.default)) {
     problems.push(`${name === 'chat' ? 'default' : 'embeddings.default'} is unknown backend "${table.default}" (known: ${known}).`);
@@ -205,16 +237,40 @@ export function createRouter(config: RouterConfig): Router {
   }
   const chat = compileTable('chat', config, names, problems);
   const embeddings = config.embeddings ? compileTable('embeddings', config.embeddings, names, problems) : chat;
+  const reliability = config.reliability ?? {};
+  for (const [name, policy] of Object.entries(reliability)) {
+    if (!names.has(name)) problems.push(`reliability.${name} is for unknown backend "${name}".`);
+    checkFallbacks(`reliability.${name}`, policy.fallbacks, names, problems);
+  }
   if (problems.length > 0) throw new ConfigurationError(problems);
 
   const listeners: RouterListener[] = [...(config.listeners ?? [])];
   const logFormat = config.timingLog === undefined ? timingLogFormatFromEnv() : config.timingLog || undefined;
   if (logFormat) listeners.push(createTimingLog({ format: logFormat }));
 
-  const resolve = (model: string, operation: Operation): { name: string; client: LLMClient } => {
-    const found = route(operation === 'embed' ? embeddings : chat, model);
+  /** A route without any reliability setting is served by its backend directly. `overrides` is the rule (its matcher is ignored). */
+  const serve = (backend: string, overrides: RoutePolicy = {}): Serving => {
+    const link = (name: string, model: string | undefined, policy: BackendPolicy = reliability[name] ?? {}): ChainLink => ({ name, client: backends[name]!, model, policy });
+    const primary = link(backend, undefined, { ...reliability[backend], ...overrides });
+    const links = [
+      primary,
+      ...(primary.policy.fallbacks ?? []).map((fallback) =>
+        typeof fallback === 'string' ? link(fallback, undefined) : link(fallback.backend, fallback.model),
+      ),
+    ];
+    const direct = !reliability[backend] && !policyKeys.some((key) => overrides[key] !== undefined);
+    return { links, client: direct ? primary.client : createChainClient(links, listeners) };
+  };
+  for (const table of [chat, embeddings]) {
+    for (const rule of table.rules) rule.serving ??= serve(rule.backend, rule.policy);
+    if (table.default !== undefined) table.serving ??= serve(table.default);
+  }
+
+  const resolve = (model: string, operation: Operation): { name: string; client: RouteClient } => {
+    const table = operation === 'embed' ? embeddings : chat;
+    const found = route(table, model);
     if (!found) throw new NoRouteError(model, operation);
-    return { name: found.backend, client: backends[found.backend]! };
+    return { name: found.backend, client: (found.rule ?? table).serving!.client };
   };
 
   const failed = (error: unknown, backend: string, model: string): RouterError =>
@@ -227,6 +283,7 @@ export function createRouter(config: RouterConfig): Router {
     explain(model, operation = 'generate') {
       const table = operation === 'embed' ? embeddings : chat;
       const found = route(table, model);
+      const [primary, ...fallbacks] = found ? (found.rule ?? table).serving!.links : [];
       return {
         model,
         table: table.name,
@@ -236,6 +293,14 @@ export function createRouter(config: RouterConfig): Router {
           : found.rule
             ? { kind: found.rule.kind, index: found.rule.index, description: found.rule.description }
             : { kind: 'default', description: 'the default backend' },
+        ...(primary?.policy.breaker && { breaker: primary.policy.breaker.state }),
+        ...(fallbacks.length > 0 && {
+          fallbacks: fallbacks.map((link) => ({
+            backend: link.name,
+            model: link.model ?? model,
+            ...(link.policy.breaker && { breaker: link.policy.breaker.state }),
+          })),
+        }),
       };
     },
 
@@ -257,7 +322,7 @@ export function createRouter(config: RouterConfig): Router {
       const started = performance.now();
       emit(listeners, { type: 'call-start', ...base });
       try {
-        const completion = await client.generate(messages, options);
+        const completion = await client.generate(messages, options, callId);
         emit(listeners, {
           type: 'call-end',
           ...base,
@@ -277,7 +342,7 @@ export function createRouter(config: RouterConfig): Router {
     },
 
     stream(messages: readonly Message[], options: CallOptions): CompletionStream {
-      let target: { name: string; client: LLMClient };
+      let target: { name: string; client: RouteClient };
       try {
         validateCall(messages, options);
         target = resolve(options.model, 'stream');
@@ -299,7 +364,7 @@ export function createRouter(config: RouterConfig): Router {
       const started = performance.now();
       emit(listeners, { type: 'call-start', ...base });
       try {
-        const result = await client.embed(input, options);
+        const result = await client.embed(input, options, base.callId);
         emit(listeners, {
           type: 'call-end',
           ...base,
@@ -322,7 +387,7 @@ export function createRouter(config: RouterConfig): Router {
 /** A stream that reports its start, first chunk and end to the listeners. */
 function observedStream(
   listeners: readonly RouterListener[],
-  target: { name: string; client: LLMClient },
+  target: { name: string; client: RouteClient },
   messages: readonly Message[],
   options: CallOptions,
 ): CompletionStream {
@@ -345,7 +410,7 @@ function observedStream(
       });
     };
     emit(listeners, { type: 'call-start', ...base });
-    const inner = target.client.stream(messages, options);
+    const inner = target.client.stream(messages, options, base.callId);
     try {
       for await (const chunk of inner) {
         if (ttftMs === undefined) {

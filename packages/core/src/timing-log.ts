@@ -46,6 +46,19 @@ function formatText(event: RouterEvent): string | undefined {
       const ttft = event.ttftMs === undefined ? '' : ` ttft=${seconds(event.ttftMs)}`;
       return `LLM ${event.operation} ERROR ${where}${ttft} total=${seconds(event.durationMs)} in_chars=${event.inputChars} out_chars=${event.outputChars} error=${describeError(event.error)}`;
     }
+    // Reliability: only what deviates from the happy path gets a line; the call's own line says attempts and served_by.
+    // A failed attempt is always followed by a retry, fallback or error line, which say why.
+    case 'attempt-start':
+    case 'attempt-end':
+      return undefined;
+    case 'retry':
+      return `LLM retry ${where} after attempt ${event.attempt} in ${seconds(event.delayMs)} error=${describeError(event.error)}`;
+    case 'queue-wait':
+      return `LLM queue ${where} waited ${seconds(event.waitMs)}`;
+    case 'fallback':
+      return `LLM fallback ${where} -> [${event.to}] ${event.toModel} error=${describeError(event.error)}`;
+    case 'breaker':
+      return `LLM breaker [${event.backend}] ${event.previous} -> ${event.state}`;
   }
 }
 

@@ -1,0 +1,116 @@
+import { RouterError, StreamInterruptedError, TimeoutError } from '../errors.ts';
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface CircuitBreakerOptions {
+  /** Opens after this many failures in a row. Default 5. */
+  failureThreshold?: number;
+  /** Also opens when at least this share (0 to 1) of the calls in `windowMs` failed. Default: off. */
+  failureRate?: number;
+  /** The rate applies only once the window holds this many calls. Default 10. */
+  minimumCalls?: number;
+  /** The window the failure rate is measured over. Default 60 000 ms. */
+  windowMs?: number;
+  /** How long the breaker stays open before it lets one probe through. Default 30 000 ms. */
+  coolDownMs?: number;
+  /** Which errors count against the backend. Default: retryable ones (5xx, 429, network, timeouts), not aborts or bad requests. */
+  isFailure?: (error: RouterError) => boolean;
+  /** Called on every state change. */
+  onStateChange?: (state: BreakerState, previous: BreakerState) => void;
+}
+
+/** A retryable error, or a stream cut by one, says the backend is unwell; our own queue timeout does not. */
+export function isBackendFailure(error: RouterError): boolean {
+  const cause = StreamInterruptedError.isInstance(error) ? error.cause : error;
+  return RouterError.isInstance(cause) && cause.isRetryable && !(TimeoutError.isInstance(cause) && cause.phase === 'queue');
+}
+
+/**
+ * A circuit breaker for one backend (or several that fail together). Closed,
+ * it counts failures; open, it refuses calls until the cool-down ends; then
+ * exactly one probe goes through (half-open) and its outcome closes or
+ * reopens it. Transitions happen inside calls, so there are no timers.
+ */
+export class CircuitBreaker {
+  readonly #options: CircuitBreakerOptions;
+  #state: BreakerState = 'closed';
+  #streak = 0;
+  #openedAt = 0;
+  #probing = false;
+  /** Outcomes in the rate window: [epoch ms, failed]. Only kept when `failureRate` is set. */
+  #window: [number, boolean][] = [];
+
+  constructor(options: CircuitBreakerOptions = {}) {
+    this.#options = options;
+  }
+
+  get state(): BreakerState {
+    return this.#state;
+  }
+
+  /** Milliseconds until an open breaker lets a probe through (0 when it would now). */
+  get retryAfterMs(): number {
+    return this.#state === 'open' ? Math.max(0, this.#openedAt + (this.#options.coolDownMs ?? 30_000) - Date.now()) : 0;
+  }
+
+  /** Whether a call would be let through now, without taking the probe. */
+  canPass(): boolean {
+    return this.#state === 'closed' || (this.#state === 'open' ? this.retryAfterMs === 0 : !this.#probing);
+  }
+
+  /**
+   * Lets a call through, or refuses it. After the cool-down the first caller
+   * becomes the probe; the result says whether it is one.
+   */
+  tryEnter(): { probe: boolean } | undefined {
+    if (!this.canPass()) return undefined;
+    if (this.#state === 'closed') return { probe: false };
+    if (this.#state === 'open') this.#set('half-open');
+    this.#probing = true;
+    return { probe: true };
+  }
+
+  /**
+   * The outcome of a call that entered: true for success, false for a
+   * failure, undefined when it says nothing about the backend (aborted,
+   * refused as a bad request). While half-open only the probe's outcome counts.
+   */
+  exit(ok: boolean | undefined, probe: boolean): void {
+    if (this.#state === 'half-open') {
+      if (!probe) return;
+      this.#probing = false;
+      if (ok !== undefined) this.#set(ok ? 'closed' : 'open');
+      return;
+    }
+    if (this.#state === 'open' || ok === undefined) return;
+    this.#streak = ok ? 0 : this.#streak + 1;
+    const { failureRate } = this.#options;
+    let tripped = this.#streak >= (this.#options.failureThreshold ?? 5);
+    if (failureRate !== undefined) {
+      const now = Date.now();
+      const window = this.#window;
+      window.push([now, !ok]);
+      const since = now - (this.#options.windowMs ?? 60_000);
+      while (window[0]![0] < since) window.shift();
+      const failed = window.reduce((count, outcome) => count + +outcome[1], 0);
+      tripped ||= window.length >= (this.#options.minimumCalls ?? 10) && failed >= failureRate * window.length;
+    }
+    if (tripped) this.#set('open');
+  }
+
+  /** Whether this error counts as a failure of the backend. */
+  isFailure(error: RouterError): boolean {
+    return (this.#options.isFailure ?? isBackendFailure)(error);
+  }
+
+  #set(state: BreakerState): void {
+    const previous = this.#state;
+    this.#state = state;
+    if (state === 'open') this.#openedAt = Date.now();
+    if (state !== 'half-open') {
+      this.#streak = 0;
+      this.#window = [];
+    }
+    this.#options.onStateChange?.(state, previous);
+  }
+}

@@ -1,0 +1,264 @@
+import type { Backend } from '../backend.ts';
+import { AbortedError, BackendError, CircuitOpenError, RouterError, StreamInterruptedError } from '../errors.ts';
+import { emit, type RouterEvent, type RouterListener } from '../events.ts';
+import { CallScope } from '../scope.ts';
+import { CompletionStream } from '../stream.ts';
+import type { CallOptions, Completion, EmbedOptions, Embeddings, LLMClient, Message, Operation } from '../types.ts';
+import type { CircuitBreaker } from './breaker.ts';
+import type { ConcurrencyLimiter } from './limiter.ts';
+import { retryDelay, sleep, type RetryPolicy } from './retry.ts';
+
+/** A fallback: a backend name (same model id), or a backend with its own model id. */
+export type FallbackTarget = string | { backend: string; model?: string };
+
+/** What a routing rule may set; on a backend it is the default for the calls routed to it. */
+export interface RoutePolicy {
+  retry?: RetryPolicy;
+  /** Tried in order when the call fails in a way `fallbackOn` accepts. */
+  fallbacks?: readonly FallbackTarget[];
+  /** Which errors move the call to the next fallback. Default: retryable ones (timeouts and a full queue included) and an open breaker. */
+  fallbackOn?: (error: RouterError) => boolean;
+  /** End-to-end budget when the caller sets neither `timeoutMs` nor `deadline`. */
+  timeoutMs?: number;
+  /** Budget of one attempt; each attempt gets the smaller of this and what is left of the call's. */
+  attemptTimeoutMs?: number;
+  /** Streams: default time-to-first-chunk limit of an attempt. */
+  firstChunkTimeoutMs?: number;
+  /** Streams: default limit between chunks. */
+  idleTimeoutMs?: number;
+}
+
+/** Reliability of one backend. The limiter and breaker are objects, so backends on one account can share them. */
+export interface BackendPolicy extends RoutePolicy {
+  limiter?: ConcurrencyLimiter;
+  breaker?: CircuitBreaker;
+}
+
+/** One link of a fallback chain: the backend, the model it is asked for, and the policy that applies to it. */
+export interface ChainLink {
+  name: string;
+  client: LLMClient;
+  /** Undefined: the model the caller asked for. */
+  model: string | undefined;
+  policy: BackendPolicy;
+}
+
+/** An LLMClient whose calls can carry the router's call id, so its events pair with the router's. */
+export interface RouteClient {
+  generate(messages: readonly Message[], options: CallOptions, callId?: number): Promise<Completion>;
+  stream(messages: readonly Message[], options: CallOptions, callId?: number): CompletionStream;
+  embed(input: string | readonly string[], options: EmbedOptions, callId?: number): Promise<Embeddings>;
+}
+
+/** Ends one attempt: frees its slot, tells the breaker, reports it. Undefined means success. Idempotent. */
+type Lease = (error?: RouterError) => void;
+
+interface Call {
+  scope: CallScope;
+  operation: Operation;
+  callId: number;
+  model: string;
+  listeners: readonly RouterListener[];
+}
+
+const defaultFallbackOn = (error: RouterError): boolean => error.isRetryable || CircuitOpenError.isInstance(error);
+
+const costOf = (link: ChainLink, model: string): number => (link.client as Partial<Backend>).costOf?.(model) ?? 1;
+
+const modelOf = (link: ChainLink, call: Call): string => link.model ?? call.model;
+
+function toRouterError(error: unknown, backend: string): RouterError {
+  return RouterError.isInstance(error) ? error : new BackendError(String(error), { cause: error, backend });
+}
+
+/** Emits only when someone listens: without listeners no event object is built. */
+function report(call: Call, link: ChainLink, event: (base: { callId: number; operation: Operation; backend: string; model: string }) => RouterEvent): void {
+  if (call.listeners.length > 0) {
+    emit(call.listeners, event({ callId: call.callId, operation: call.operation, backend: link.name, model: modelOf(link, call) }));
+  }
+}
+
+/** Runs `change` on the link's breaker and reports a state change. */
+function watchBreaker<T>(call: Call, link: ChainLink, breaker: CircuitBreaker, change: () => T): T {
+  const previous = breaker.state;
+  const result = change();
+  const { state } = breaker;
+  if (state !== previous) report(call, link, (base) => ({ type: 'breaker', ...base, state, previous }));
+  return result;
+}
+
+/** Passes the breaker, then waits for a slot; the lease ends the attempt. */
+async function enter(call: Call, link: ChainLink, attempt: number): Promise<Lease> {
+  const { breaker, limiter } = link.policy;
+  const model = modelOf(link, call);
+  const pass = breaker && watchBreaker(call, link, breaker, () => breaker.tryEnter());
+  if (breaker && !pass) throw new CircuitOpenError({ backend: link.name, model, retryAfterMs: breaker.retryAfterMs });
+  /** Success, a failure of the backend, or (undefined) no verdict. */
+  const leaveBreaker = (error?: RouterError | null): void => {
+    if (breaker) watchBreaker(call, link, breaker, () => breaker.exit(error ? (breaker.isFailure(error) ? false : undefined) : error === undefined, pass!.probe));
+  };
+  let slot;
+  try {
+    slot = await limiter?.acquire(costOf(link, model), call.scope.signal);
+  } catch (error) {
+    leaveBreaker(null);
+    throw error;
+  }
+  if (slot?.waitMs) {
+    const waitMs = slot.waitMs;
+    report(call, link, (base) => ({ type: 'queue-wait', ...base, waitMs }));
+  }
+  report(call, link, (base) => ({ type: 'attempt-start', ...base, attempt }));
+  const started = performance.now();
+  let ended = false;
+  return (error) => {
+    if (ended) return;
+    ended = true;
+    slot?.release();
+    leaveBreaker(error);
+    report(call, link, (base) => ({ type: 'attempt-end', ...base, attempt, durationMs: performance.now() - started, ...(error && { error }) }));
+  };
+}
+
+function canServeNow(call: Call, link: ChainLink): boolean {
+  const { breaker, limiter } = link.policy;
+  return (!breaker || breaker.canPass()) && (!limiter || limiter.canTake(costOf(link, modelOf(link, call))));
+}
+
+function attemptOptions<O extends CallOptions | EmbedOptions>(options: O, link: ChainLink, call: Call): O {
+  const { policy } = link;
+  const streamOptions = options as CallOptions;
+  return {
+    ...options,
+    model: modelOf(link, call),
+    signal: call.scope.signal,
+    deadline: call.scope.deadline,
+    timeoutMs: policy.attemptTimeoutMs,
+    firstChunkTimeoutMs: streamOptions.firstChunkTimeoutMs ?? policy.firstChunkTimeoutMs,
+    idleTimeoutMs: streamOptions.idleTimeoutMs ?? policy.idleTimeoutMs,
+  };
+}
+
+/**
+ * The attempt loop: retries a link with backoff, or moves to the next link
+ * at once when the error allows a fallback and either no retry is left or
+ * the fallback can serve without waiting. Every attempt runs inside the one
+ * call scope, so they share its deadline and abort.
+ */
+async function run<O extends CallOptions | EmbedOptions, T>(
+  links: readonly ChainLink[],
+  call: Call,
+  options: O,
+  open: (link: ChainLink, options: O) => Promise<T>,
+  keepLease: boolean,
+): Promise<{ value: T; lease: Lease; attempts: number }> {
+  const fallbackOn = links[0]!.policy.fallbackOn ?? defaultFallbackOn;
+  let index = 0;
+  let tries = 0;
+  let attempts = 0;
+  for (;;) {
+    const link = links[index]!;
+    tries++;
+    let lease: Lease | undefined;
+    try {
+      lease = await enter(call, link, attempts + 1);
+      attempts++;
+      const value = await open(link, attemptOptions(options, link, call));
+      if (!keepLease) lease();
+      return { value, lease, attempts };
+    } catch (caught) {
+      const error = toRouterError(caught, link.name);
+      lease?.(error);
+      const stopped = call.scope.abortError();
+      if (stopped) throw stopped;
+      const next = links[index + 1];
+      const delayMs = retryDelay(link.policy.retry, tries, error, call.scope.remainingMs());
+      if (next && fallbackOn(error) && (delayMs === undefined || canServeNow(call, next))) {
+        report(call, link, (base) => ({ type: 'fallback', ...base, to: next.name, toModel: modelOf(next, call), error }));
+        index++;
+        tries = 0;
+        continue;
+      }
+      if (delayMs === undefined) throw error;
+      report(call, link, (base) => ({ type: 'retry', ...base, attempt: attempts, delayMs, error }));
+      await sleep(delayMs, call.scope);
+    }
+  }
+}
+
+/**
+ * Serves calls through a fallback chain (the first link is the primary) with
+ * retries, breakers, limiters and one deadline. A stream is retried or failed
+ * over only until its first chunk reached the caller; its slot is held until
+ * it ends.
+ */
+export function createChainClient(links: readonly ChainLink[], listeners: readonly RouterListener[]): RouteClient {
+  const primary = links[0]!;
+  const begin = (operation: Operation, options: CallOptions | EmbedOptions, callId = 0): Call => ({
+    scope: new CallScope(
+      { signal: options.signal, deadline: options.deadline, timeoutMs: options.timeoutMs ?? (options.deadline === undefined ? primary.policy.timeoutMs : undefined) },
+      { backend: primary.name, model: options.model },
+    ),
+    operation,
+    callId,
+    model: options.model,
+    listeners,
+  });
+
+  const once = async <O extends CallOptions | EmbedOptions, R extends Completion | Embeddings>(
+    call: Call,
+    options: O,
+    open: (link: ChainLink, options: O) => Promise<R>,
+  ): Promise<R> => {
+    try {
+      const { value, attempts } = await run(links, call, options, open, false);
+      value.attempts += attempts - 1;
+      return value;
+    } finally {
+      call.scope.dispose();
+    }
+  };
+
+  return {
+    generate: (messages, options, callId) => once(begin('generate', options, callId), options, (link, o) => link.client.generate(messages, o)),
+
+    embed: (input, options, callId) => once(begin('embed', options, callId), options, (link, o) => link.client.embed(input, o)),
+
+    stream: (messages, options, callId) =>
+      CompletionStream.from(async function* reliableStream() {
+        const call = begin('stream', options, callId);
+        let opened: Awaited<ReturnType<typeof openFirst>> | undefined;
+        let failure: RouterError | undefined;
+        let completed = false;
+        async function openFirst(link: ChainLink, attempt: CallOptions) {
+          const inner = link.client.stream(messages, attempt);
+          const iterator = inner[Symbol.asyncIterator]();
+          return { inner, iterator, first: await iterator.next() };
+        }
+        try {
+          const got = await run(links, call, options, openFirst, true);
+          opened = got.value;
+          // An abort while the caller is not reading must still free the slot at once.
+          call.scope.signal.addEventListener('abort', () => got.lease(call.scope.abortError()), { once: true });
+          for (let result = opened.first; !result.done; result = await opened.iterator.next()) yield result.value;
+          const completion = await opened.inner.completion;
+          completed = true;
+          got.lease();
+          completion.attempts += got.attempts - 1;
+          return completion;
+        } catch (caught) {
+          const error = toRouterError(caught, primary.name);
+          const text = opened?.inner.text;
+          failure = text && !StreamInterruptedError.isInstance(error) ? new StreamInterruptedError(text, error, { backend: primary.name, model: options.model }) : error;
+          throw failure;
+        } finally {
+          if (!completed) {
+            // The caller left early, or the stream failed: close the inner stream (and its request).
+            call.scope.abort(failure ?? new AbortedError({ reason: 'the stream was closed before it finished' }));
+            await opened?.iterator.return?.();
+          }
+          call.scope.dispose();
+        }
+      }),
+  };
+}

@@ -1,0 +1,209 @@
+import { AbortedError, ConfigurationError, QueueFullError, RouterError, TimeoutError } from '../errors.ts';
+
+/**
+ * Where a limiter keeps count of the units in use. The in-memory store serves
+ * one process; a shared store (Redis, for several processes drawing on one
+ * account) implements the same two methods, asynchronously, and callers do
+ * not change. Within one process, share the limiter object rather than a store.
+ */
+export interface ConcurrencyStore {
+  /** Takes `cost` units of `key` if no more than `limit` would then be in use; says whether it did. */
+  take(key: string, cost: number, limit: number): boolean | Promise<boolean>;
+  /** Gives back units taken earlier. */
+  give(key: string, cost: number): void | Promise<void>;
+}
+
+export function createMemoryStore(): ConcurrencyStore {
+  const used = new Map<string, number>();
+  return {
+    take(key, cost, limit) {
+      const now = used.get(key) ?? 0;
+      if (now + cost > limit) return false;
+      used.set(key, now + cost);
+      return true;
+    },
+    give(key, cost) {
+      used.set(key, (used.get(key) ?? 0) - cost);
+    },
+  };
+}
+
+export interface ConcurrencyLimiterOptions {
+  /** Units that may be in use at once (requests, or plan units when backends report a cost). */
+  limit: number;
+  /** Calls that may wait; one more is refused with QueueFullError. Default: unbounded. */
+  maxQueue?: number;
+  /** How long a call may wait for a slot before failing with TimeoutError (phase `queue`). Default: until its deadline. */
+  queueTimeoutMs?: number;
+  /** Default: a fresh in-memory store. */
+  store?: ConcurrencyStore;
+  /** The account's key in the store. Default `default`. */
+  key?: string;
+}
+
+/** A held slot. `release` is idempotent. */
+export interface Slot {
+  /** Milliseconds spent in the queue (0 when a slot was free). */
+  waitMs: number;
+  release(): void;
+}
+
+interface Waiter {
+  cost: number;
+  /** Settles the waiter: a slot, or an error. Removes its timer and abort listener. */
+  settle(error?: unknown): void;
+}
+
+/**
+ * Bounds the units in flight. Strictly first come, first served: a large
+ * request at the head is not overtaken by smaller ones behind it, so nothing
+ * starves. Share one limiter between backends that draw on one account.
+ */
+export class ConcurrencyLimiter {
+  readonly limit: number;
+  readonly #options: ConcurrencyLimiterOptions;
+  readonly #store: ConcurrencyStore;
+  readonly #key: string;
+  readonly #queue: Waiter[] = [];
+  #held = 0;
+  #draining = false;
+  #dirty = false;
+
+  constructor(options: ConcurrencyLimiterOptions) {
+    if (!(options.limit > 0)) throw new ConfigurationError([`limiter limit must be a positive number (got ${options.limit}).`]);
+    this.limit = options.limit;
+    this.#options = options;
+    this.#store = options.store ?? createMemoryStore();
+    this.#key = options.key ?? 'default';
+  }
+
+  /** Units held through this limiter. */
+  get active(): number {
+    return this.#held;
+  }
+
+  /** Calls waiting for a slot. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Whether a call costing `cost` would get a slot without waiting (a hint, exact for the in-memory store). */
+  canTake(cost = 1): boolean {
+    return this.#queue.length === 0 && this.#held + Math.min(cost, this.limit) <= this.limit;
+  }
+
+  /**
+   * Waits for `cost` units (clamped to the limit, so an oversized request runs
+   * alone rather than never). Rejects when `signal` aborts (with its reason),
+   * on the queue timeout, or at once when the queue is full.
+   */
+  acquire(cost = 1, signal?: AbortSignal): Promise<Slot> {
+    const units = Math.min(cost, this.limit);
+    const queuedAt = performance.now();
+    return new Promise<Slot>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortReason(signal));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let settled = false;
+      const onAbort = (): void => this.#leave(waiter, abortReason(signal!));
+      const waiter: Waiter = {
+        cost: units,
+        settle: (error) => {
+          settled = true;
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          if (error !== undefined) return reject(error);
+          this.#held += units;
+          let released = false;
+          resolve({
+            waitMs: performance.now() - queuedAt,
+            release: () => {
+              if (released) return;
+              released = true;
+              this.#held -= units;
+              this.#give(units);
+            },
+          });
+        },
+      };
+      this.#queue.push(waiter);
+      this.#drain();
+      if (settled) return;
+      const { maxQueue, queueTimeoutMs } = this.#options;
+      if (this.#queue.length > (maxQueue ?? Number.POSITIVE_INFINITY)) return this.#leave(waiter, new QueueFullError(maxQueue!));
+      if (queueTimeoutMs !== undefined) timer = setTimeout(() => this.#leave(waiter, new TimeoutError('queue', queueTimeoutMs)), queueTimeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** A waiter gives up: out of the queue at once, and those behind it may now fit. */
+  #leave(waiter: Waiter, error: unknown): void {
+    const at = this.#queue.indexOf(waiter);
+    if (at < 0) return;
+    this.#queue.splice(at, 1);
+    waiter.settle(error);
+    this.#drain();
+  }
+
+  #give(units: number): void {
+    const given = this.#store.give(this.#key, units);
+    if (given) given.then(() => this.#drain(), () => this.#drain());
+    else this.#drain();
+  }
+
+  /**
+   * Grants slots to the head of the queue while they fit. Runs synchronously
+   * with a synchronous store. With an asynchronous one it pauses on each
+   * `take`; a release landing meanwhile marks the queue dirty, so a refused
+   * head is tried again instead of waiting for a wake-up that already passed.
+   */
+  #drain(): void {
+    if (this.#draining) {
+      this.#dirty = true;
+      return;
+    }
+    this.#draining = true;
+    for (let head = this.#queue[0]; head; head = this.#queue[0]) {
+      this.#dirty = false;
+      let taken: boolean | Promise<boolean>;
+      try {
+        taken = this.#store.take(this.#key, head.cost, this.limit);
+      } catch (error) {
+        taken = Promise.reject(error);
+      }
+      if (typeof taken !== 'boolean') {
+        const waiting = head;
+        taken.then(
+          (ok) => this.#resume(waiting, ok),
+          // A store that fails (a shared one losing its connection) fails the call at the head, not the process.
+          (error: unknown) => this.#resume(waiting, false, error),
+        );
+        return;
+      }
+      if (!this.#grant(head, taken)) break;
+    }
+    this.#draining = false;
+  }
+
+  #resume(head: Waiter, taken: boolean, error?: unknown): void {
+    this.#draining = false;
+    if (error !== undefined) this.#leave(head, error);
+    else if (this.#grant(head, taken) || this.#dirty) this.#drain();
+  }
+
+  /** Hands the units just taken to `head`, or back to the store if it left meanwhile; false when none were taken. */
+  #grant(head: Waiter, taken: boolean): boolean {
+    if (!taken) return false;
+    if (this.#queue[0] === head) {
+      this.#queue.shift();
+      head.settle();
+    } else {
+      this.#give(head.cost);
+    }
+    return true;
+  }
+}
+
+function abortReason(signal: AbortSignal): RouterError {
+  const reason: unknown = signal.reason;
+  return RouterError.isInstance(reason) ? reason : new AbortedError({ cause: reason });
+}
