@@ -41,9 +41,11 @@ function hintsFor(server: MlxServer): OpenAICompatibleSettings['hints'] {
  * the first call) or the server's default port.
  */
 export function createMlxBackend(settings: MlxSettings = {}): MlxBackend {
-  const server = settings.server ?? 'mlx-omni-server';
   const problems: string[] = [];
-  if (!servers.has(server)) problems.push(`mlx: server must be "mlx-omni-server" or "mlx_lm.server" (got ${JSON.stringify(server)}).`);
+  const requested = settings.server ?? 'mlx-omni-server';
+  if (!servers.has(requested)) problems.push(`mlx: server must be "mlx-omni-server" or "mlx_lm.server" (got ${JSON.stringify(requested)}).`);
+  // Checking goes on with the default, so every other problem is reported too.
+  const server: MlxServer = servers.has(requested) ? requested : 'mlx-omni-server';
   const { firstChunkTimeoutMs = defaultFirstChunkTimeoutMs } = settings;
   if (!(typeof firstChunkTimeoutMs === 'number' && firstChunkTimeoutMs > 0)) {
     problems.push(`mlx: firstChunkTimeoutMs must be a positive number of milliseconds (got ${String(firstChunkTimeoutMs)}).`);

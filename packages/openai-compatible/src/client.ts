@@ -31,7 +31,7 @@ export function baseURLProblem(name: string, baseURL: string): string | undefine
     return `${name}: baseURL ${JSON.stringify(baseURL)} is not a valid URL (expected e.g. http://localhost:8000/v1).`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return `${name}: baseURL must use http or https (got ${url.protocol}).`;
+    return `${name}: baseURL ${JSON.stringify(baseURL)} must use http or https (expected e.g. http://localhost:8000/v1).`;
   }
   return undefined;
 }

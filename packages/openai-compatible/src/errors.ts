@@ -49,6 +49,17 @@ function networkCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** The innermost cause's message: what actually failed under "fetch failed" (e.g. "bad port"). */
+function rootMessage(error: unknown): string | undefined {
+  let current: unknown = error;
+  let message: string | undefined;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    message = current.message;
+    current = current.cause;
+  }
+  return message;
+}
+
 /** undici's "terminated": the server closed the connection while the body was being read. */
 function isTerminated(error: unknown): boolean {
   return error instanceof TypeError && error.message === 'terminated';
@@ -146,7 +157,8 @@ function connectionError(error: unknown, code: string | undefined, context: Erro
       hints?.fetchTimeout ?? 'Pass a `fetch` whose dispatcher has longer headersTimeout/bodyTimeout if the server is expected to be this slow.',
     );
   } else {
-    message = withHint(`${backend}: cannot connect to ${where}${code ? ` (${code})` : ''}.`, hints?.connection);
+    const reason = code ?? rootMessage(error);
+    message = withHint(`${backend}: cannot connect to ${where}${reason ? ` (${reason})` : ''}.`, hints?.connection);
   }
   return new BackendError(message, { backend, model, isRetryable: true, url, cause: error });
 }
