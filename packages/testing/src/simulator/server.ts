@@ -289,7 +289,7 @@ async function handleRequest(state: SimulatorState, req: IncomingMessage, res: S
   if (call && dialect.name === 'featherless') {
     const cost = state.plan.unitCost(call.request.model);
     if (!state.plan.tryAcquire(cost)) {
-      const message = `Concurrency limit exceeded: this request needs ${cost} unit(s) and ${state.plan.inUse} of the plan's ${state.plan.units} are in use`;
+      const message = `Concurrency limit exceeded: this request needs ${cost} of the plan's ${state.plan.units} units and ${state.plan.inUse} are in use`;
       return sendError(exchange, dialect, { status: 429, message, type: 'rate_limit_exceeded', code: 'concurrency_limit_exceeded' });
     }
     exchange.onEnd(() => state.plan.release(cost));
