@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { BackendError, isRetryableStatus, parseRetryAfter, type BackendDefinition, type ErrorContext } from '@router/core';
 import { APICallError, JSONParseError, StreamProviderError, TypeValidationError } from 'ai';
 import { isPlainObject } from './validate.ts';
@@ -64,30 +65,51 @@ function sentence(text: string): string {
   return trimmed === '' || /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
+/** Keeps the API key out of everything an error carries, should a service or proxy echo it back. */
+function createRedactor(secret: string | undefined): { text(text: string): string; leaks(value: unknown): boolean } {
+  if (secret === undefined || secret === '') return { text: (text) => text, leaks: () => false };
+  return {
+    // Before any truncation, so that no prefix of the key survives either.
+    text: (text) => text.replaceAll(secret, '[redacted]'),
+    // Errors are rare: inspecting the SDK's error (and its causes) in full is affordable here.
+    leaks: (value) => inspect(value, { depth: 6, maxStringLength: null, maxArrayLength: null }).includes(secret),
+  };
+}
+
+export type ErrorMapper = NonNullable<BackendDefinition['mapError']>;
+
+interface ErrorParts {
+  /** The service's own words (redacted and shortened here), or undefined. */
+  detail?: string;
+  /** Builds our message around the prepared detail. */
+  message: (detail: string) => string;
+  status?: number;
+  isRetryable: boolean;
+  retryAfterMs?: number;
+  responseBody?: string;
+  cause: unknown;
+}
+
 /**
  * Turns what the AI SDK reports into core's typed errors: the right status,
  * retryability and `retryAfterMs`, and a message that says what to do.
- * `secret` returns the API key in use so that no message or body carries it.
+ * `secret` returns the API key in use, so that no message, body or cause carries it.
  */
-export type ErrorMapper = NonNullable<BackendDefinition['mapError']>;
-
 export function createErrorMapper(options: { baseURL: string; secret: () => string | undefined }): ErrorMapper {
   const { baseURL } = options;
 
-  const build = (context: ErrorContext, parts: { message: string; status?: number; isRetryable: boolean; retryAfterMs?: number; responseBody?: string; cause: unknown }): BackendError => {
-    const secret = options.secret();
-    const leaks = (text: string | undefined): boolean => secret !== undefined && secret !== '' && text !== undefined && text.includes(secret);
-    const redact = (text: string): string => (secret !== undefined && leaks(text) ? text.replaceAll(secret, '[redacted]') : text);
-    return new BackendError(redact(parts.message), {
+  const build = (context: ErrorContext, parts: ErrorParts): BackendError => {
+    const redact = createRedactor(options.secret());
+    return new BackendError(parts.message(sentence(redact.text(parts.detail ?? ''))).trim(), {
       backend: context.backend,
       model: context.model,
       status: parts.status,
       isRetryable: parts.isRetryable,
       retryAfterMs: parts.retryAfterMs,
-      responseBody: parts.responseBody === undefined ? undefined : redact(parts.responseBody).slice(0, maxBodyChars),
+      responseBody: parts.responseBody === undefined ? undefined : redact.text(parts.responseBody).slice(0, maxBodyChars),
       url: baseURL,
-      // A cause that carries the key (a proxy echoing it back) would print it with the error: leave it out.
-      cause: leaks(parts.message) || leaks(parts.responseBody) ? undefined : parts.cause,
+      // The SDK's error is kept for diagnosis, unless it carries the key.
+      cause: redact.leaks(parts.cause) ? undefined : parts.cause,
     });
   };
 
@@ -97,9 +119,9 @@ export function createErrorMapper(options: { baseURL: string; secret: () => stri
     const errorType = errorTypeOf(payload);
     const code = payload?.code === undefined || payload.code === null ? '' : `code ${String(payload.code)}`;
     const what = [code, errorType].filter(Boolean).join(', ');
-    const detail = typeof payload?.message === 'string' ? payload.message : fallbackMessage;
     return build(context, {
-      message: `${context.backend}: OpenRouter reported an error${what ? ` (${what})` : ''}: ${sentence(detail)} ${adviceFor(status)}`.trim(),
+      detail: typeof payload?.message === 'string' ? payload.message : fallbackMessage,
+      message: (detail) => `${context.backend}: OpenRouter reported an error${what ? ` (${what})` : ''}: ${detail} ${adviceFor(status)}`,
       status,
       isRetryable: status !== undefined ? isRetryableStatus(status) : sdkRetryable || (errorType !== undefined && retryableErrorTypes.has(errorType)),
       cause,
@@ -115,7 +137,8 @@ export function createErrorMapper(options: { baseURL: string; secret: () => stri
       const status = error.statusCode;
       if (status === undefined) {
         return build(context, {
-          message: `${context.backend}: OpenRouter not reachable at ${baseURL}: ${sentence(error.message)} Check the network connection and the baseURL setting.`,
+          detail: error.message,
+          message: (detail) => `${context.backend}: OpenRouter not reachable at ${baseURL}: ${detail} Check the network connection and the baseURL setting.`,
           isRetryable: true,
           cause: error,
         });
@@ -126,14 +149,16 @@ export function createErrorMapper(options: { baseURL: string; secret: () => stri
         // Otherwise the body broke off mid-read (retryable, as the SDK marks network failures) or was unreadable.
         const why = error.cause instanceof Error ? ` (${error.cause.message})` : '';
         return build(context, {
-          message: `${context.backend}: reading OpenRouter's response failed: ${sentence(error.message + why)}`,
+          detail: error.message + why,
+          message: (detail) => `${context.backend}: reading OpenRouter's response failed: ${detail}`,
           isRetryable: error.isRetryable,
           cause: error,
         });
       }
       const headers = error.responseHeaders;
       return build(context, {
-        message: `${context.backend}: OpenRouter answered ${status}: ${sentence(error.message)} ${adviceFor(status)}`.trim(),
+        detail: error.message,
+        message: (detail) => `${context.backend}: OpenRouter answered ${status}: ${detail} ${adviceFor(status)}`,
         status,
         isRetryable: isRetryableStatus(status),
         retryAfterMs: parseRetryAfter(headers && { get: (name: string) => headers[name] ?? null }),
@@ -143,7 +168,8 @@ export function createErrorMapper(options: { baseURL: string; secret: () => stri
     }
     if (JSONParseError.isInstance(error) || TypeValidationError.isInstance(error)) {
       return build(context, {
-        message: `${context.backend}: OpenRouter sent a response this client cannot read: ${sentence(error.message.split('\n')[0] ?? '')} Check that baseURL points at OpenRouter's API.`,
+        detail: error.message.split('\n')[0],
+        message: (detail) => `${context.backend}: OpenRouter sent a response this client cannot read: ${detail} Check that baseURL points at OpenRouter's API.`,
         isRetryable: false,
         cause: error,
       });
