@@ -104,6 +104,7 @@ export class ConcurrencyLimiter {
       if (signal?.aborted) return reject(abortReason(signal));
       let timer: ReturnType<typeof setTimeout> | undefined;
       let settled = false;
+      let queued = false;
       const onAbort = (): void => this.#leave(waiter, abortReason(signal!));
       const waiter: Waiter = {
         cost: units,
@@ -115,7 +116,7 @@ export class ConcurrencyLimiter {
           this.#held += units;
           let released = false;
           resolve({
-            waitMs: performance.now() - queuedAt,
+            waitMs: queued ? performance.now() - queuedAt : 0,
             release: () => {
               if (released) return;
               released = true;
@@ -128,6 +129,7 @@ export class ConcurrencyLimiter {
       this.#queue.push(waiter);
       this.#drain();
       if (settled) return;
+      queued = true;
       const { maxQueue, queueTimeoutMs } = this.#options;
       if (this.#queue.length > (maxQueue ?? Number.POSITIVE_INFINITY)) return this.#leave(waiter, new QueueFullError(maxQueue!));
       if (queueTimeoutMs !== undefined) timer = setTimeout(() => this.#leave(waiter, new TimeoutError('queue', queueTimeoutMs)), queueTimeoutMs);

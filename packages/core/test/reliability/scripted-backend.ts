@@ -1,4 +1,4 @@
-import { createBackend, type Backend, type BackendCall, type Message, type StreamPart } from '../../src/index.ts';
+import { createBackend, type Backend, type BackendCall, type BackendEmbedCall, type Message, type StreamPart } from '../../src/index.ts';
 
 /** What one call does. Unscripted calls answer `reply` at once. */
 export interface Step {
@@ -25,7 +25,7 @@ export interface ScriptedOptions {
 }
 
 export interface CallRecord {
-  call: BackendCall;
+  call: BackendCall | BackendEmbedCall;
   /** performance.now() when the request reached the backend. */
   at: number;
   /** Milliseconds the backend had left when it started. */
@@ -66,7 +66,7 @@ export function scriptedBackend(options: ScriptedOptions = {}): Scripted {
   let inFlight = 0;
   let maxInFlight = 0;
 
-  const begin = async (call: BackendCall): Promise<Step> => {
+  const begin = async (call: BackendCall | BackendEmbedCall): Promise<Step> => {
     calls.push({ call, at: performance.now(), remainingMs: call.remainingMs() });
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
@@ -78,6 +78,7 @@ export function scriptedBackend(options: ScriptedOptions = {}): Scripted {
 
   const backend = createBackend({
     name,
+    capabilities: { embeddings: true },
     ...(options.costOf && { costOf: options.costOf }),
     async generate(call) {
       try {
@@ -99,6 +100,15 @@ export function scriptedBackend(options: ScriptedOptions = {}): Scripted {
         }
         if (step.error !== undefined) throw step.error;
         yield { type: 'finish', finishReason: 'stop' };
+      } finally {
+        inFlight--;
+      }
+    },
+    async embed(call) {
+      try {
+        const step = await begin(call);
+        if (step.error !== undefined) throw step.error;
+        return { embeddings: call.input.map((text) => [text.length]) };
       } finally {
         inFlight--;
       }

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AbortedError,
+  BackendError,
+  CircuitBreaker,
+  CircuitOpenError,
+  StreamInterruptedError,
+  TimeoutError,
+  withReliability,
+  type BreakerState,
+  type RouterEvent,
+} from '../../src/index.ts';
+import { messages, scriptedBackend } from './scripted-backend.ts';
+
+const down = (): BackendError => new BackendError('503', { status: 503, isRetryable: true });
+const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Feeds outcomes to a breaker the way the router does: enter, then exit with the verdict. */
+function feed(breaker: CircuitBreaker, outcomes: (boolean | undefined)[]): void {
+  for (const ok of outcomes) {
+    const pass = breaker.tryEnter();
+    if (!pass) throw new Error('refused');
+    breaker.exit(ok, pass.probe);
+  }
+}
+
+describe('CircuitBreaker', () => {
+  it('opens after N failures in a row; a success in between resets the count', () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 3 });
+    feed(breaker, [false, false, true, false, false]);
+    expect(breaker.state).toBe('closed');
+    feed(breaker, [false]);
+    expect(breaker.state).toBe('open');
+    expect(breaker.tryEnter()).toBeUndefined();
+    expect(breaker.canPass()).toBe(false);
+  });
+
+  it('opens when the failure rate over the window reaches the threshold, once enough calls were seen', () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 100, failureRate: 0.5, minimumCalls: 6 });
+    feed(breaker, [false, true, false, true, false]);
+    expect(breaker.state).toBe('closed');
+    feed(breaker, [true]);
+    // 3 of 6 failed.
+    expect(breaker.state).toBe('open');
+  });
+
+  it('forgets outcomes older than the window', async () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 100, failureRate: 0.5, minimumCalls: 4, windowMs: 30 });
+    feed(breaker, [false, false, false]);
+    await tick(40);
+    feed(breaker, [true, true, true, false]);
+    // Only the last 4 count: 1 of 4 failed.
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('half-opens after the cool-down with exactly one probe; its success closes it', async () => {
+    const changes: [BreakerState, BreakerState][] = [];
+    const breaker = new CircuitBreaker({ failureThreshold: 1, coolDownMs: 30, onStateChange: (state, previous) => changes.push([previous, state]) });
+    feed(breaker, [false]);
+    expect(breaker.retryAfterMs).toBeGreaterThan(0);
+    await tick(35);
+    expect(breaker.canPass()).toBe(true);
+    const probe = breaker.tryEnter();
+    expect(probe).toEqual({ probe: true });
+    expect(breaker.state).toBe('half-open');
+    expect(breaker.tryEnter()).toBeUndefined();
+    breaker.exit(true, true);
+    expect(breaker.state).toBe('closed');
+    expect(changes).toEqual([
+      ['closed', 'open'],
+      ['open', 'half-open'],
+      ['half-open', 'closed'],
+    ]);
+  });
+
+  it('a failed probe opens it again for another cool-down', async () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 1, coolDownMs: 20 });
+    feed(breaker, [false]);
+    await tick(25);
+    breaker.exit(false, breaker.tryEnter()!.probe);
+    expect(breaker.state).toBe('open');
+    expect(breaker.canPass()).toBe(false);
+  });
+
+  it('a probe without a verdict (aborted) lets the next caller probe', async () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 1, coolDownMs: 10 });
+    feed(breaker, [false]);
+    await tick(15);
+    breaker.exit(undefined, breaker.tryEnter()!.probe);
+    expect(breaker.state).toBe('half-open');
+    expect(breaker.tryEnter()).toEqual({ probe: true });
+  });
+
+  it('while half-open, calls that entered before it opened do not decide', async () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 1, coolDownMs: 10 });
+    const early = breaker.tryEnter()!;
+    feed(breaker, [false]);
+    await tick(15);
+    breaker.tryEnter();
+    breaker.exit(true, early.probe);
+    expect(breaker.state).toBe('half-open');
+  });
+
+  it('counts only failures that say the backend is unwell', () => {
+    const breaker = new CircuitBreaker();
+    expect(breaker.isFailure(down())).toBe(true);
+    expect(breaker.isFailure(new TimeoutError('first-chunk', 10))).toBe(true);
+    expect(breaker.isFailure(new StreamInterruptedError('partial', down()))).toBe(true);
+    expect(breaker.isFailure(new BackendError('400', { status: 400 }))).toBe(false);
+    expect(breaker.isFailure(new AbortedError())).toBe(false);
+    expect(breaker.isFailure(new TimeoutError('queue', 10))).toBe(false);
+  });
+});
+
+describe('breaker on a backend', () => {
+  it('fails fast with CircuitOpenError once open, without calling the backend', async () => {
+    const backend = scriptedBackend({ step: { error: down() } });
+    const llm = withReliability(backend, { breaker: new CircuitBreaker({ failureThreshold: 2, coolDownMs: 60_000 }) });
+    await expect(llm.generate(messages, { model: 'm' })).rejects.toMatchObject({ status: 503 });
+    await expect(llm.generate(messages, { model: 'm' })).rejects.toMatchObject({ status: 503 });
+    const error = await llm.generate(messages, { model: 'm' }).catch((e: unknown) => e);
+    expect(CircuitOpenError.isInstance(error)).toBe(true);
+    expect((error as CircuitOpenError).backend).toBe('scripted');
+    expect((error as CircuitOpenError).retryAfterMs).toBeGreaterThan(59_000);
+    expect(backend.calls).toHaveLength(2);
+  });
+
+  it('lets exactly one probe through when many calls arrive after the cool-down', async () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 1, coolDownMs: 20 });
+    const backend = scriptedBackend({ script: [{ error: down() }, { delayMs: 30 }] });
+    const llm = withReliability(backend, { breaker });
+    await llm.generate(messages, { model: 'm' }).catch(() => undefined);
+    await tick(25);
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => llm.generate(messages, { model: 'm' })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected' && CircuitOpenError.isInstance(r.reason))).toHaveLength(4);
+    expect(backend.calls).toHaveLength(2);
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('reports state changes as events and in explain', async () => {
+    const events: RouterEvent[] = [];
+    const breaker = new CircuitBreaker({ failureThreshold: 1, coolDownMs: 20 });
+    const llm = withReliability(scriptedBackend({ script: [{ error: down() }] }), { breaker, listeners: [(e) => events.push(e)] });
+    expect(llm.explain('m').breaker).toBe('closed');
+    await llm.generate(messages, { model: 'm' }).catch(() => undefined);
+    expect(llm.explain('m').breaker).toBe('open');
+    await tick(25);
+    await llm.generate(messages, { model: 'm' });
+    const changes = events.filter((e) => e.type === 'breaker').map((e) => e.type === 'breaker' && [e.backend, e.previous, e.state]);
+    expect(changes).toEqual([
+      ['scripted', 'closed', 'open'],
+      ['scripted', 'open', 'half-open'],
+      ['scripted', 'half-open', 'closed'],
+    ]);
+  });
+
+  it('a stream that fails mid-way counts against the backend; one the caller leaves does not', async () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 1 });
+    const backend = scriptedBackend({ reply: 'a b c ', script: [{}, { error: down(), afterChunks: 1 }] });
+    const llm = withReliability(backend, { breaker });
+    for await (const _ of llm.stream(messages, { model: 'm' })) break;
+    expect(breaker.state).toBe('closed');
+    await expect(llm.stream(messages, { model: 'm' }).collect()).rejects.toSatisfy(StreamInterruptedError.isInstance);
+    expect(breaker.state).toBe('open');
+  });
+});

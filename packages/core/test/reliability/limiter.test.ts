@@ -1,0 +1,313 @@
+import { getEventListeners } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import {
+  AbortedError,
+  BackendError,
+  CircuitBreaker,
+  ConcurrencyLimiter,
+  createMemoryStore,
+  createRouter,
+  QueueFullError,
+  TimeoutError,
+  withReliability,
+  type ConcurrencyStore,
+  type RouterEvent,
+  type Slot,
+} from '../../src/index.ts';
+import { messages, scriptedBackend, unhandledRejectionsDuring } from './scripted-backend.ts';
+
+const tick = (ms = 5): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Records the order in which acquisitions resolve. */
+function track(limiter: ConcurrencyLimiter, label: string, order: string[], cost = 1, signal?: AbortSignal): Promise<Slot> {
+  return limiter.acquire(cost, signal).then((slot) => {
+    order.push(label);
+    return slot;
+  });
+}
+
+describe('ConcurrencyLimiter', () => {
+  it('grants slots first come, first served', async () => {
+    const limiter = new ConcurrencyLimiter({ limit: 1 });
+    const order: string[] = [];
+    const first = await limiter.acquire();
+    const waiting = ['a', 'b', 'c'].map((label) => track(limiter, label, order));
+    await tick();
+    expect(order).toEqual([]);
+    expect(limiter.queued).toBe(3);
+    first.release();
+    (await waiting[0]!).release();
+    (await waiting[1]!).release();
+    (await waiting[2]!).release();
+    expect(order).toEqual(['a', 'b', 'c']);
+    expect(limiter.active).toBe(0);
+  });
+
+  it('counts cost units, and a large request at the head is not overtaken by smaller ones', async () => {
+    const limiter = new ConcurrencyLimiter({ limit: 4 });
+    const order: string[] = [];
+    const held = await limiter.acquire(3);
+    const big = track(limiter, 'big', order, 2);
+    const small = track(limiter, 'small', order, 1);
+    await tick();
+    // One unit is free, which would fit `small`, but `big` came first.
+    expect(order).toEqual([]);
+    held.release();
+    await Promise.all([big, small]);
+    expect(order).toEqual(['big', 'small']);
+    expect(limiter.active).toBe(3);
+  });
+
+  it('runs a request costing more than the limit alone instead of never', async () => {
+    const limiter = new ConcurrencyLimiter({ limit: 2 });
+    const huge = await limiter.acquire(4);
+    expect(limiter.canTake(1)).toBe(false);
+    huge.release();
+    expect(limiter.canTake(2)).toBe(true);
+  });
+
+  it('refuses with QueueFullError past maxQueue, without waiting', async () => {
+    const limiter = new ConcurrencyLimiter({ limit: 1, maxQueue: 1 });
+    const held = await limiter.acquire();
+    const queued = limiter.acquire();
+    const error = await limiter.acquire().catch((e: unknown) => e);
+    expect(QueueFullError.isInstance(error)).toBe(true);
+    expect((error as QueueFullError).isRetryable).toBe(true);
+    expect((error as Error).message).toContain('maxQueue');
+    held.release();
+    (await queued).release();
+  });
+
+  it('with maxQueue 0 a call either runs at once or is refused', async () => {
+    const limiter = new ConcurrencyLimiter({ limit: 1, maxQueue: 0 });
+    const held = await limiter.acquire();
+    await expect(limiter.acquire()).rejects.toSatisfy(QueueFullError.isInstance);
+    held.release();
+    (await limiter.acquire()).release();
+  });
+
+  it('fails a wait longer than queueTimeoutMs with TimeoutError phase queue, and lets the next waiter in', async () => {
+    const limiter = new ConcurrencyLimiter({ limit: 1, queueTimeoutMs: 30 });
+    const held = await limiter.acquire();
+    const error = await limiter.acquire().catch((e: unknown) => e);
+    expect(TimeoutError.isInstance(error) && error.phase).toBe('queue');
+    expect(limiter.queued).toBe(0);
+    held.release();
+    expect(limiter.active).toBe(0);
+  });
+
+  it('an abort takes a waiter out of the queue at once, and the one behind it moves up', async () => {
+    const limiter = new ConcurrencyLimiter({ limit: 2 });
+    const order: string[] = [];
+    const held = await limiter.acquire(1);
+    const controller = new AbortController();
+    const aborted = track(limiter, 'big', order, 2, controller.signal).catch((e: unknown) => e);
+    const small = track(limiter, 'small', order, 1);
+    await tick();
+    expect(order).toEqual([]);
+    const started = performance.now();
+    controller.abort();
+    expect(AbortedError.isInstance(await aborted)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(100);
+    (await small).release();
+    expect(order).toEqual(['small']);
+    held.release();
+    expect(limiter.queued).toBe(0);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('works with an asynchronous store (as a shared one would be), keeping order and the limit', async () => {
+    const memory = createMemoryStore();
+    let used = 0;
+    let peak = 0;
+    const slowStore: ConcurrencyStore = {
+      async take(key, cost, limit) {
+        await tick(1);
+        const taken = memory.take(key, cost, limit) as boolean;
+        if (taken) peak = Math.max(peak, (used += cost));
+        return taken;
+      },
+      async give(key, cost) {
+        await tick(1);
+        used -= cost;
+        memory.give(key, cost);
+      },
+    };
+    const limiter = new ConcurrencyLimiter({ limit: 2, store: slowStore, key: 'account' });
+    const order: number[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        limiter.acquire().then(async (slot) => {
+          order.push(i);
+          await tick(3);
+          slot.release();
+        }),
+      ),
+    );
+    await tick(10);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(peak).toBe(2);
+    expect(used).toBe(0);
+  });
+
+  it('a failing store fails the waiting call, not the process', async () => {
+    const broken: ConcurrencyStore = {
+      take: () => Promise.reject(new Error('store unreachable')),
+      give: () => undefined,
+    };
+    const limiter = new ConcurrencyLimiter({ limit: 1, store: broken });
+    const rejections = await unhandledRejectionsDuring(async () => {
+      await expect(limiter.acquire()).rejects.toThrow('store unreachable');
+    });
+    expect(rejections).toEqual([]);
+  });
+});
+
+describe('limiter on a backend', () => {
+  it('keeps requests in flight within the limit', async () => {
+    const backend = scriptedBackend({ step: { delayMs: 5 } });
+    const llm = withReliability(backend, { limiter: new ConcurrencyLimiter({ limit: 3 }) });
+    await Promise.all(Array.from({ length: 20 }, () => llm.generate(messages, { model: 'm' })));
+    expect(backend.maxInFlight).toBe(3);
+  });
+
+  it('uses the backend costOf: Featherless-style plan units', async () => {
+    // A 4-unit plan: 70B models cost 4 units, small ones 1.
+    const backend = scriptedBackend({ step: { delayMs: 10 }, costOf: (model) => (model.includes('70B') ? 4 : 1) });
+    const llm = withReliability(backend, { limiter: new ConcurrencyLimiter({ limit: 4 }) });
+    await Promise.all([llm.generate(messages, { model: 'Llama-70B' }), llm.generate(messages, { model: 'Llama-70B' })]);
+    expect(backend.maxInFlight).toBe(1);
+    await Promise.all(Array.from({ length: 6 }, () => llm.generate(messages, { model: 'Qwen-7B' })));
+    expect(backend.maxInFlight).toBe(4);
+  });
+
+  it('one limiter shared by two backends holds them together under one account limit', async () => {
+    const account = new ConcurrencyLimiter({ limit: 2 });
+    const a = scriptedBackend({ name: 'a', step: { delayMs: 10 } });
+    const b = scriptedBackend({ name: 'b', step: { delayMs: 10 } });
+    let now = 0;
+    let peak = 0;
+    const watch = (event: RouterEvent): void => {
+      if (event.type === 'attempt-start') peak = Math.max(peak, ++now);
+      if (event.type === 'attempt-end') now--;
+    };
+    const llm = createRouter({
+      backends: { a, b },
+      rules: [{ prefix: 'a/', backend: 'a' }],
+      default: 'b',
+      reliability: { a: { limiter: account }, b: { limiter: account } },
+      listeners: [watch],
+      timingLog: false,
+    });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => llm.generate(messages, { model: i % 2 ? 'a/x' : 'b/x' })));
+    expect(a.calls.length + b.calls.length).toBe(10);
+    expect(peak).toBe(2);
+    expect(a.maxInFlight + b.maxInFlight).toBeGreaterThanOrEqual(2);
+  });
+
+  it('holds a stream slot until the stream is fully consumed, not when it starts answering', async () => {
+    const limiter = new ConcurrencyLimiter({ limit: 1 });
+    const backend = scriptedBackend({ reply: 'one two three ' });
+    const llm = withReliability(backend, { limiter });
+    const stream = llm.stream(messages, { model: 'm' });
+    const iterator = stream[Symbol.asyncIterator]();
+    await iterator.next();
+    expect(limiter.active).toBe(1);
+    let second = false;
+    const other = llm.generate(messages, { model: 'm' }).then(() => (second = true));
+    await tick(20);
+    expect(second).toBe(false);
+    while (!(await iterator.next()).done);
+    await other;
+    expect(limiter.active).toBe(0);
+  });
+
+  it('frees a stream slot when the caller stops reading early', async () => {
+    const limiter = new ConcurrencyLimiter({ limit: 1 });
+    const llm = withReliability(scriptedBackend({ reply: 'one two three ' }), { limiter });
+    for await (const _ of llm.stream(messages, { model: 'm' })) break;
+    expect(limiter.active).toBe(0);
+  });
+
+  it('frees the slot and aborts the request when the caller aborts mid-stream without reading', async () => {
+    const limiter = new ConcurrencyLimiter({ limit: 1 });
+    const backend = scriptedBackend({ reply: 'one two three ', step: { chunkDelayMs: 10_000 } });
+    const llm = withReliability(backend, { limiter });
+    const controller = new AbortController();
+    const iterator = llm.stream(messages, { model: 'm', signal: controller.signal })[Symbol.asyncIterator]();
+    await iterator.next();
+    expect(limiter.active).toBe(1);
+    controller.abort();
+    // Freed at once, before the caller reads again.
+    expect(limiter.active).toBe(0);
+    expect(backend.calls[0]!.call.signal.aborted).toBe(true);
+    await expect(iterator.next()).rejects.toMatchObject({ code: 'stream-interrupted' });
+  });
+
+  it('rejects queued callers promptly when they abort, and frees slots of aborted calls in flight', async () => {
+    const limiter = new ConcurrencyLimiter({ limit: 1 });
+    const backend = scriptedBackend({ step: { hang: true } });
+    const llm = withReliability(backend, { limiter });
+    const controller = new AbortController();
+    const calls = Array.from({ length: 4 }, () => llm.generate(messages, { model: 'm', signal: controller.signal }).catch((e: unknown) => e));
+    await tick();
+    expect(limiter.queued).toBe(3);
+    const started = performance.now();
+    controller.abort();
+    const errors = await Promise.all(calls);
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(errors.every((e) => AbortedError.isInstance(e))).toBe(true);
+    expect(limiter.active).toBe(0);
+    expect(limiter.queued).toBe(0);
+    expect(backend.calls).toHaveLength(1);
+  });
+
+  it('reports the time spent in the queue', async () => {
+    const events: RouterEvent[] = [];
+    const llm = withReliability(scriptedBackend({ step: { delayMs: 20 } }), {
+      limiter: new ConcurrencyLimiter({ limit: 1 }),
+      listeners: [(e) => events.push(e)],
+    });
+    await Promise.all([llm.generate(messages, { model: 'm' }), llm.generate(messages, { model: 'm' })]);
+    const waits = events.filter((e) => e.type === 'queue-wait');
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toMatchObject({ backend: 'scripted', model: 'm' });
+    expect((waits[0] as Extract<RouterEvent, { type: 'queue-wait' }>).waitMs).toBeGreaterThanOrEqual(15);
+  });
+});
+
+describe('no leaks', () => {
+  it('leaves no listener on a long-lived signal after many calls of every kind', async () => {
+    const controller = new AbortController();
+    const { signal } = controller;
+    const flaky = scriptedBackend({
+      reply: 'a b c ',
+      script: Array.from({ length: 300 }, (_, i) =>
+        i % 3 === 0 ? { error: new BackendError('503', { status: 503, isRetryable: true }) } : i % 7 === 0 ? { error: new BackendError('400', { status: 400 }) } : {},
+      ),
+    });
+    const llm = withReliability(flaky, {
+      retry: { baseDelayMs: 1, maxDelayMs: 1 },
+      limiter: new ConcurrencyLimiter({ limit: 4, queueTimeoutMs: 1000 }),
+      breaker: new CircuitBreaker({ failureThreshold: 1000 }),
+      fallbacks: [scriptedBackend({ name: 'spare', reply: 'a b c ' })],
+      timeoutMs: 5000,
+    });
+    const rejections = await unhandledRejectionsDuring(async () => {
+      await Promise.all(
+        Array.from({ length: 150 }, async (_, i) => {
+          const options = { model: 'm', signal };
+          if (i % 3 === 0) return llm.generate(messages, options).catch(() => undefined);
+          if (i % 3 === 1) return llm.stream(messages, options).collect().catch(() => undefined);
+          try {
+            for await (const _ of llm.stream(messages, options)) break;
+          } catch {
+            // Some of these fail before their first chunk: expected, and typed.
+          }
+        }),
+      );
+    });
+    expect(rejections).toEqual([]);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+  });
+});
