@@ -1,6 +1,5 @@
 export { checkSettings, createOpenAICompatibleBackend } from './backend.ts';
 export type { OpenAICompatibleBackend } from './backend.ts';
-export { describeErrorBody } from './errors.ts';
 export type {
   ErrorHints,
   FetchFunction,

@@ -4,7 +4,7 @@ import { AbortedError, BackendError, RouterError, StreamInterruptedError } from 
 import type { Message } from '@router/core';
 import { startSimulator } from '@router/testing';
 import type { Fault, Simulator } from '@router/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createOpenAICompatibleBackend } from '../src/index.ts';
 
 const messages: Message[] = [{ role: 'user', content: 'Tell me about the café — in two words 🙂' }];
@@ -159,5 +159,30 @@ describe('broken streams', () => {
     const error = await stream.collect().catch((e: unknown) => e);
     expect(RouterError.isInstance(error)).toBe(true);
     expect(String((error as Error).message)).toMatch(/finish frame/);
+  });
+});
+
+describe('aborts', () => {
+  it('the SDK ends its loop quietly on abort; the caller still gets the abort, with the text so far, and the socket closes', async () => {
+    const controller = new AbortController();
+    const stream = backend().stream(messages, {
+      ...withFault({ kind: 'stall', phase: 'between-chunks', ms: 5_000, afterChunks: 2 }),
+      signal: controller.signal,
+    });
+    const chunks: string[] = [];
+    const error = await (async () => {
+      try {
+        for await (const chunk of stream) {
+          chunks.push(chunk);
+          if (chunks.length === 2) setTimeout(() => controller.abort(), 10);
+        }
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(StreamInterruptedError.isInstance(error)).toBe(true);
+    expect((error as StreamInterruptedError).partialText).toBe(chunks.join(''));
+    expect(AbortedError.isInstance((error as StreamInterruptedError).cause)).toBe(true);
+    await vi.waitFor(() => expect(simulator.requests[0]?.clientAborted).toBe(true), { timeout: 2_000, interval: 5 });
   });
 });
