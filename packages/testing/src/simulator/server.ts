@@ -54,6 +54,8 @@ class SimulatorState {
   readonly plan: FeatherlessPlan;
   readonly coldStarts: ColdStarts;
   readonly exchanges: Set<Exchange> = new Set();
+  /** Called when the last open exchange ends (set while `close()` waits). */
+  onIdle: (() => void) | undefined;
   readonly #defaultProfile: Partial<ModelProfile> | undefined;
   readonly #models: Record<string, Partial<ModelProfile>>;
   readonly #profiles = new Map<string, ModelProfile>();
@@ -167,13 +169,22 @@ class RunningSimulator implements Simulator {
   }
 
   close(): Promise<void> {
-    this.#closing ??= new Promise<void>((resolve, reject) => {
-      this.#server.close((error) => (error ? reject(error) : resolve()));
-      // Cancel pending delays first so no timer fires between here and the sockets closing.
-      for (const exchange of this.#state.exchanges) exchange.cancel();
-      this.#server.closeAllConnections();
-    });
+    this.#closing ??= this.#close();
     return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const state = this.#state;
+    const stopped = new Promise<void>((resolve, reject) => this.#server.close((error) => (error ? reject(error) : resolve())));
+    // Every exchange ends (and clears its timers) once its socket's close event is handled.
+    const idle = new Promise<void>((resolve) => {
+      if (state.exchanges.size === 0) resolve();
+      else state.onIdle = resolve;
+    });
+    // Cancel pending delays first so no timer fires between here and the sockets closing.
+    for (const exchange of state.exchanges) exchange.cancel();
+    this.#server.closeAllConnections();
+    await Promise.all([stopped, idle]);
   }
 }
 
@@ -234,7 +245,10 @@ async function handleRequest(state: SimulatorState, req: IncomingMessage, res: S
   state.log.add(entry);
   const exchange = new Exchange(req, res, entry);
   state.exchanges.add(exchange);
-  exchange.onEnd(() => state.exchanges.delete(exchange));
+  exchange.onEnd(() => {
+    state.exchanges.delete(exchange);
+    if (state.exchanges.size === 0) state.onIdle?.();
+  });
   if (isModelCall(route)) state.enterFlight(exchange);
 
   const text = await readBody(req);

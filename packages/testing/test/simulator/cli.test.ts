@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { CLI_HELP, DEFAULT_CLI_PORT, parseCliArgs, runCli } from '../../src/cli.ts';
+import { DIALECTS } from '../../src/simulator/types.ts';
+import { chat } from './helpers.ts';
+
+describe('router-sim arguments', () => {
+  it('defaults to 127.0.0.1 on the documented port', () => {
+    const { help, options } = parseCliArgs([]);
+    expect(help).toBe(false);
+    expect(options).toMatchObject({ port: DEFAULT_CLI_PORT, host: '127.0.0.1' });
+    expect(CLI_HELP).toContain(`default ${DEFAULT_CLI_PORT}`);
+  });
+
+  it('maps every flag to a simulator option', () => {
+    const { options } = parseCliArgs(['--port', '0', '--host', '0.0.0.0', '--seed', '7', '--ttft-ms', '25', '--tps', '80', '--cold-start-ms', '300', '--plan-units', '8']);
+    expect(options).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+      seed: 7,
+      defaultProfile: { ttftMs: 25, tokensPerSecond: 80 },
+      mlx: { coldStartMs: 300 },
+      featherless: { planUnits: 8 },
+    });
+  });
+
+  it('names the bad flag', () => {
+    expect(() => parseCliArgs(['--port', 'http'])).toThrow(/--port/);
+    expect(() => parseCliArgs(['--tps', '0'])).toThrow(/--tps/);
+    expect(() => parseCliArgs(['--plan-units', '1.5'])).toThrow(/--plan-units/);
+    expect(() => parseCliArgs(['--nope'])).toThrow(/nope/);
+  });
+});
+
+describe('runCli', () => {
+  it('prints the help without starting anything', async () => {
+    const printed: string[] = [];
+    expect(await runCli(['--help'], (text) => printed.push(text))).toBeUndefined();
+    expect(printed.join('\n')).toContain('Usage: router-sim');
+  });
+
+  it('starts every dialect on one port, prints the base URLs and a curl example, and serves requests', async () => {
+    const printed: string[] = [];
+    const sim = await runCli(['--port', '0', '--seed', '3'], (text) => printed.push(text));
+    try {
+      expect(sim).toBeDefined();
+      const banner = printed.join('\n');
+      for (const dialect of DIALECTS) expect(banner).toContain(sim!.baseURL(dialect));
+      expect(banner).toContain('curl -N');
+      const response = await fetch(`${sim!.baseURL('openai')}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer any-key' },
+        body: JSON.stringify(chat()),
+      });
+      expect(response.status).toBe(200);
+      await response.text();
+    } finally {
+      await sim?.close();
+    }
+  });
+});
