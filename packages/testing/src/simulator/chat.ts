@@ -119,18 +119,19 @@ async function streamCompletion(ctx: CompletionContext, request: ChatRequest, pl
   const chunks = chunksOf(plan.tokens, profile.tokensPerChunk);
   const prompt = promptTokens(request);
 
-  // Before the first chunk: comments, then time to first token (plus any stall).
-  const firstDelay = profile.ttftMs + faults.stallBeforeFirstChunkMs;
+  // Before the first chunk: comments while the prompt is processed (time to first token), then
+  // a first-chunk stall, which is pure silence.
   if (shape.processingComment) sse.comment(shape.processingComment.text);
   if (shape.keepalive) {
     // mlx_lm.server reports prompt processing progress as it goes: half, then all of the prompt.
     sse.comment(`keepalive ${Math.ceil(prompt / 2)}/${prompt}`);
-    if (!(await sse.flush()) || !(await exchange.wait(firstDelay / 2))) return;
+    if (!(await sse.flush()) || !(await exchange.wait(profile.ttftMs / 2))) return;
     sse.comment(`keepalive ${prompt}/${prompt}`);
-    if (!(await sse.flush()) || !(await exchange.wait(firstDelay / 2))) return;
-  } else if (!(await sse.flush()) || !(await exchange.wait(firstDelay))) {
+    if (!(await sse.flush()) || !(await exchange.wait(profile.ttftMs / 2))) return;
+  } else if (!(await sse.flush()) || !(await exchange.wait(profile.ttftMs))) {
     return;
   }
+  if (!(await exchange.wait(faults.stallBeforeFirstChunkMs))) return;
 
   const interval = chunkInterval(profile);
   const interruption = faults.interruption;

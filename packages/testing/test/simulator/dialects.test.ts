@@ -82,6 +82,9 @@ describe('openrouter dialect', () => {
 
   it('answers errors as {error:{code,message,metadata}} with the status equal to code', async () => {
     const sim = await simulator();
+    const unauthorized = await fetch(`${sim.baseURL('openrouter')}/chat/completions`, { method: 'POST', body: JSON.stringify(chat()) });
+    expect(unauthorized.status).toBe(401);
+    expect(((await unauthorized.json()) as any).error).toMatchObject({ code: 401, message: expect.any(String) });
     const bad = await post(sim, 'openrouter', '/chat/completions', { model: 'm' });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as any).error).toMatchObject({ code: 400, message: expect.stringContaining('messages') });
@@ -162,6 +165,16 @@ describe('featherless dialect', () => {
 });
 
 describe('mlx dialect (mlx-omni-server)', () => {
+  it('checks a bearer token only when a key is configured for it', async () => {
+    const sim = await simulator({ apiKeys: { mlx: 'local-key' } });
+    const missing = await fetch(`${sim.baseURL('mlx')}/chat/completions`, { method: 'POST', body: JSON.stringify(chat()) });
+    expect(missing.status).toBe(401);
+    expect(await missing.json()).toEqual({ detail: expect.any(String) });
+    const right = await fetch(`${sim.baseURL('mlx')}/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer local-key' }, body: JSON.stringify(chat()) });
+    expect(right.status).toBe(200);
+    await right.text();
+  });
+
   it('needs no auth and answers with and without /v1', async () => {
     const sim = await simulator();
     for (const base of [sim.baseURL('mlx'), `${sim.url}/mlx`]) {

@@ -156,6 +156,21 @@ describe('stall fault', () => {
     expect(events.map((e) => e.data).at(-1)).toBe('[DONE]');
   });
 
+  it('is silent before the first chunk: mlx-lm keepalives come before the stall, not during it', async () => {
+    const sim = await simulator();
+    const start = performance.now();
+    const response = await post(sim, 'mlx-lm', '/chat/completions', chat({ stream: true }), faultHeader({ kind: 'stall', phase: 'first-chunk', ms: 80 }));
+    const decoder = new TextDecoder();
+    const arrivals: { text: string; at: number }[] = [];
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      arrivals.push({ text: decoder.decode(chunk, { stream: true }), at: performance.now() - start });
+    }
+    const firstData = arrivals.findIndex((a) => a.text.includes('data:'));
+    const lastComment = arrivals.findLastIndex((a) => a.text.includes(': keepalive'));
+    expect(lastComment).toBeLessThan(firstData);
+    expect(arrivals[firstData]!.at - arrivals[lastComment]!.at).toBeGreaterThanOrEqual(70);
+  });
+
   it('pauses between chunks after afterChunks content chunks', async () => {
     const sim = await simulator();
     const start = performance.now();
