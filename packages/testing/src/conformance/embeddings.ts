@@ -1,0 +1,45 @@
+import { RouterError, UnsupportedOperationError } from '@router/core';
+import { describe, expect, it } from 'vitest';
+import type { ConformanceContext } from './context.ts';
+import { bodyOf, expectError, rejectionOf } from './helpers.ts';
+
+export function embeddingTests(ctx: ConformanceContext): void {
+  describe('embeddings', () => {
+    const ordered = ctx.embeddingModel('embed-order', { embeddingDimensions: 48 });
+    const shortened = ctx.embeddingModel('embed-dimensions');
+    const failing = ctx.embeddingModel('embed-503');
+    const unsupported = ctx.embeddingModel('embed-unsupported');
+    const supported = ctx.capabilities.embeddings;
+
+    it.skipIf(!supported)('returns one vector of the model’s size per input, in input order (needs capabilities.embeddings)', async () => {
+      const client = ctx.client();
+      const inputs = ['alpha', 'beta', 'gamma'];
+      const { embeddings, model } = await client.embed(inputs, { model: ordered });
+      expect(model).toBe(ordered);
+      expect(embeddings.map((vector) => vector.length)).toEqual([48, 48, 48]);
+      // Vectors depend only on the text: each input embedded alone gives the vector at its position.
+      for (const [index, input] of inputs.entries()) {
+        expect((await client.embed(input, { model: ordered })).embeddings, `vector ${index} is the one for "${input}"`).toEqual([embeddings[index]]);
+      }
+      expect(embeddings[0]).not.toEqual(embeddings[1]);
+    });
+
+    it.skipIf(!supported)('sends dimensions and gets vectors of that size (needs capabilities.embeddings)', async () => {
+      const { embeddings } = await ctx.client().embed(['alpha', 'beta'], { model: shortened, dimensions: 32 });
+      expect(embeddings.map((vector) => vector.length)).toEqual([32, 32]);
+      expect(bodyOf(await ctx.finishedRequest(shortened)).dimensions).toBe(32);
+    });
+
+    it.skipIf(!supported)('a 503 fails with a typed retryable error after one attempt (needs capabilities.embeddings)', async () => {
+      ctx.simulator.addFault({ model: failing, fault: { kind: 'status', status: 503 } });
+      const error = expectError(await rejectionOf(ctx.client().embed('alpha', { model: failing })), RouterError);
+      expect(error).toMatchObject({ status: 503, isRetryable: true });
+      expect(ctx.requestsFor(failing)).toHaveLength(1);
+    });
+
+    it.skipIf(supported)('rejects with UnsupportedOperationError and sends nothing (only when capabilities.embeddings is false)', async () => {
+      expectError(await rejectionOf(ctx.client().embed('alpha', { model: unsupported })), UnsupportedOperationError);
+      expect(ctx.requestsFor(unsupported)).toHaveLength(0);
+    });
+  });
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import type { ConformanceContext } from './context.ts';
+import { bodyOf, conversation, expectUsage, promptTokens } from './helpers.ts';
+
+export function generateTests(ctx: ConformanceContext): void {
+  describe('generate', () => {
+    const plain = ctx.chatModel('generate');
+    const body = ctx.chatModel('generate-body');
+    const usage = ctx.chatModel('generate-usage', { outputTokens: 6 });
+    const cut = ctx.chatModel('generate-max-tokens');
+
+    it('returns the simulator’s text with its metadata', async () => {
+      const client = ctx.client();
+      const completion = await client.generate(conversation, { model: plain });
+      expect(completion.text).toBe(ctx.expectedReply(plain, conversation));
+      expect(completion.finishReason).toBe('stop');
+      expect(completion.backend).toBe(client.name);
+      expect(completion.model).toBe(plain);
+      expect(completion.attempts).toBe(1);
+      expect(completion.timings.totalMs).toBeGreaterThanOrEqual(0);
+    });
+
+    it('sends the model and the messages as given, not streamed', async () => {
+      await ctx.client().generate(conversation, { model: body, temperature: 0.3 });
+      const sent = bodyOf(await ctx.finishedRequest(body));
+      expect(sent.model).toBe(body);
+      expect(sent.messages).toEqual(conversation.map(({ role, content }) => ({ role, content })));
+      expect(sent.temperature).toBe(0.3);
+      expect(sent.stream ?? false).toBe(false);
+    });
+
+    it.skipIf(!ctx.capabilities.usage)('reports token usage (needs capabilities.usage)', async () => {
+      const completion = await ctx.client().generate(conversation, { model: usage });
+      expectUsage(completion.usage, { inputTokens: promptTokens(conversation), outputTokens: 6 });
+    });
+
+    it('honours maxTokens: the reply is cut and finishes with "length"', async () => {
+      const completion = await ctx.client().generate(conversation, { model: cut, maxTokens: 3 });
+      expect(completion.text).toBe(ctx.expectedReply(cut, conversation, 3));
+      expect(completion.finishReason).toBe('length');
+    });
+  });
+}
