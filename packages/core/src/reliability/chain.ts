@@ -18,7 +18,7 @@ export interface RoutePolicy {
   fallbacks?: readonly FallbackTarget[];
   /** Which errors move the call to the next fallback. Default: retryable ones (timeouts and a full queue included) and an open breaker. */
   fallbackOn?: (error: RouterError) => boolean;
-  /** End-to-end budget when the caller sets neither `timeoutMs` nor `deadline`. */
+  /** End-to-end budget when the caller sets no `timeoutMs` (a caller's `deadline` still applies: the earlier wins). */
   timeoutMs?: number;
   /** Budget of one attempt; each attempt gets the smaller of this and what is left of the call's. */
   attemptTimeoutMs?: number;
@@ -71,11 +71,15 @@ function toRouterError(error: unknown, backend: string): RouterError {
   return RouterError.isInstance(error) ? error : new BackendError(String(error), { cause: error, backend });
 }
 
-/** Emits only when someone listens: without listeners no event object is built. */
-function report(call: Call, link: ChainLink, event: (base: { callId: number; operation: Operation; backend: string; model: string }) => RouterEvent): void {
-  if (call.listeners.length > 0) {
-    emit(call.listeners, event({ callId: call.callId, operation: call.operation, backend: link.name, model: modelOf(link, call) }));
-  }
+/** A reliability event without the fields every event of the call shares. */
+type OwnFields<E> = E extends RouterEvent ? Omit<E, 'callId' | 'operation' | 'backend' | 'model'> : never;
+
+/**
+ * Emits an event about `link`. Call sites guard with `call.listeners.length`,
+ * so that without listeners not even the event object is built.
+ */
+function report(call: Call, link: ChainLink, event: OwnFields<RouterEvent>): void {
+  emit(call.listeners, { callId: call.callId, operation: call.operation, backend: link.name, model: modelOf(link, call), ...event } as RouterEvent);
 }
 
 /** Runs `change` on the link's breaker and reports a state change. */
@@ -83,7 +87,7 @@ function watchBreaker<T>(call: Call, link: ChainLink, breaker: CircuitBreaker, c
   const previous = breaker.state;
   const result = change();
   const { state } = breaker;
-  if (state !== previous) report(call, link, (base) => ({ type: 'breaker', ...base, state, previous }));
+  if (state !== previous && call.listeners.length) report(call, link, { type: 'breaker', state, previous });
   return result;
 }
 
@@ -104,11 +108,8 @@ async function enter(call: Call, link: ChainLink, attempt: number): Promise<Leas
     leaveBreaker(null);
     throw error;
   }
-  if (slot?.waitMs) {
-    const waitMs = slot.waitMs;
-    report(call, link, (base) => ({ type: 'queue-wait', ...base, waitMs }));
-  }
-  report(call, link, (base) => ({ type: 'attempt-start', ...base, attempt }));
+  if (slot?.waitMs && call.listeners.length) report(call, link, { type: 'queue-wait', waitMs: slot.waitMs });
+  if (call.listeners.length) report(call, link, { type: 'attempt-start', attempt });
   const started = performance.now();
   let ended = false;
   return (error) => {
@@ -116,7 +117,7 @@ async function enter(call: Call, link: ChainLink, attempt: number): Promise<Leas
     ended = true;
     slot?.release();
     leaveBreaker(error);
-    report(call, link, (base) => ({ type: 'attempt-end', ...base, attempt, durationMs: performance.now() - started, ...(error && { error }) }));
+    if (call.listeners.length) report(call, link, { type: 'attempt-end', attempt, durationMs: performance.now() - started, ...(error && { error }) });
   };
 }
 
@@ -174,13 +175,13 @@ async function run<O extends CallOptions | EmbedOptions, T>(
       const next = links[index + 1];
       const delayMs = retryDelay(link.policy.retry, tries, error, call.scope.remainingMs());
       if (next && fallbackOn(error) && (delayMs === undefined || canServeNow(call, next))) {
-        report(call, link, (base) => ({ type: 'fallback', ...base, to: next.name, toModel: modelOf(next, call), error }));
+        if (call.listeners.length) report(call, link, { type: 'fallback', to: next.name, toModel: modelOf(next, call), error });
         index++;
         tries = 0;
         continue;
       }
       if (delayMs === undefined) throw error;
-      report(call, link, (base) => ({ type: 'retry', ...base, attempt: attempts, delayMs, error }));
+      if (call.listeners.length) report(call, link, { type: 'retry', attempt: attempts, delayMs, error });
       await sleep(delayMs, call.scope);
     }
   }
@@ -196,7 +197,7 @@ export function createChainClient(links: readonly ChainLink[], listeners: readon
   const primary = links[0]!;
   const begin = (operation: Operation, options: CallOptions | EmbedOptions, callId = 0): Call => ({
     scope: new CallScope(
-      { signal: options.signal, deadline: options.deadline, timeoutMs: options.timeoutMs ?? (options.deadline === undefined ? primary.policy.timeoutMs : undefined) },
+      { signal: options.signal, deadline: options.deadline, timeoutMs: options.timeoutMs ?? primary.policy.timeoutMs },
       { backend: primary.name, model: options.model },
     ),
     operation,
