@@ -157,6 +157,18 @@ describe('plan concurrency', () => {
   });
 });
 
+describe('error advice', () => {
+  it.each([
+    [400, 'while a model is cold'],
+    [403, 'Gated models'],
+  ])('a %i says what Featherless means by it', async (status, advice) => {
+    const fault = JSON.stringify({ kind: 'status', status });
+    const error = await featherless().generate(messages, { model: small, headers: { 'x-sim-fault': fault } }).catch((e: unknown) => e);
+    expect((error as BackendError).status).toBe(status);
+    expect((error as BackendError).message).toContain(advice);
+  });
+});
+
 describe('routes', () => {
   it('reads the plan', async () => {
     const plan = await featherless().getPlan();

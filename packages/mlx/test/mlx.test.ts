@@ -245,6 +245,13 @@ describe('mlx_lm.server', () => {
     expect(body).not.toHaveProperty('extra_body');
   });
 
+  it('reads its {"error": "..."} bodies into the message', async () => {
+    const model = freshModel();
+    const client = createMlxBackend({ baseURL: simulator.baseURL('mlx-lm'), server: 'mlx_lm.server' });
+    const error = await client.generate(messages, withFault(model, { kind: 'status', status: 404, body: { error: 'Model not found: nowhere/x' } })).catch((e: unknown) => e);
+    expect((error as BackendError).message).toBe('mlx: HTTP 404: Model not found: nowhere/x');
+  });
+
   it('refuses embeddings before any request', async () => {
     const client = createMlxBackend({ baseURL: simulator.baseURL('mlx-lm'), server: 'mlx_lm.server' });
     await expect(client.embed('text', { model: 'mlx-community/all-MiniLM-L6-v2-4bit' })).rejects.toThrow(/does not support embeddings/);
