@@ -1,0 +1,11 @@
+import { testBackend } from '@router/testing/conformance';
+import { createFeatherlessBackend } from '../src/index.ts';
+
+testBackend({
+  name: 'featherless',
+  dialect: 'featherless',
+  create: ({ baseURL, apiKey }) => createFeatherlessBackend({ baseURL, apiKey }),
+  capabilities: { embeddings: true, jsonMode: true, usage: true },
+  // Room for the suite's parallel calls: plan limits have their own tests.
+  simulator: { featherless: { planUnits: 64 } },
+});
