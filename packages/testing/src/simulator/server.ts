@@ -253,18 +253,9 @@ async function handleRequest(state: SimulatorState, req: IncomingMessage, res: S
 
   const text = await readBody(req);
   if (text === undefined || exchange.closed) return;
-  let body: unknown;
-  let parsed = true;
-  if (text !== '') {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = text;
-      parsed = false;
-    }
-  }
+  const { body, parsed } = parseBody(text);
   if (state.logBodies) entry.body = body;
-  const record = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  const record = isRecord(body) ? body : undefined;
   if (typeof record?.model === 'string') entry.model = record.model;
   entry.stream = record?.stream === true;
 
@@ -272,8 +263,7 @@ async function handleRequest(state: SimulatorState, req: IncomingMessage, res: S
   try {
     headerFaults = parseFaultHeader(req.headers[FAULT_HEADER]);
   } catch (error) {
-    await sendError(exchange, dialect, { ...errorForStatus(400, (error as Error).message), field: FAULT_HEADER });
-    return;
+    return sendError(exchange, dialect, { ...errorForStatus(400, (error as Error).message), field: FAULT_HEADER });
   }
   const unauthorized = checkAuth(state, dialect, req);
   if (unauthorized) return sendError(exchange, dialect, unauthorized);
@@ -282,25 +272,15 @@ async function handleRequest(state: SimulatorState, req: IncomingMessage, res: S
   }
 
   // Validation comes before faults, so only well-formed requests use up a rule's `times`.
-  let call: ModelCall | undefined;
-  if (isModelCall(route)) {
-    const problem = checkJsonObject(dialect, body, parsed);
-    if (problem) return sendError(exchange, dialect, problem.invalid);
-    if (route.kind === 'chat') {
-      const request = parseChatRequest(dialect, record ?? {});
-      if ('invalid' in request) return sendError(exchange, dialect, request.invalid);
-      call = { kind: 'chat', request };
-    } else {
-      const request = parseEmbeddingsRequest(dialect, record ?? {});
-      if ('invalid' in request) return sendError(exchange, dialect, request.invalid);
-      call = { kind: 'embeddings', request };
-    }
-  }
+  const call = isModelCall(route) ? validateCall(dialect, route, body, parsed) : undefined;
+  if (call && 'invalid' in call) return sendError(exchange, dialect, call.invalid);
 
-  const faults = foldFaults([...headerFaults, ...state.rules.take({ dialect: dialect.name, path, model: entry.model })]);
+  // OpenRouter may send only `models`: rules then match the model that serves.
+  const model = entry.model ?? call?.request.model;
+  const faults = foldFaults([...headerFaults, ...state.rules.take({ dialect: dialect.name, path, model })]);
   if (faults.first !== undefined) entry.fault = faults.first;
 
-  if (call && dialect.name === 'featherless') {
+  if (call && dialect.enforcesPlanUnits) {
     const cost = state.plan.unitCost(call.request.model);
     if (!state.plan.tryAcquire(cost)) {
       const message = `Concurrency limit exceeded: this request needs ${cost} of the plan's ${state.plan.units} units and ${state.plan.inUse} are in use`;
@@ -316,11 +296,38 @@ async function handleRequest(state: SimulatorState, req: IncomingMessage, res: S
   }
   if (faults.status) return sendReply(exchange, statusFaultReply(dialect, faults.status), faults);
 
-  if (call && dialect.name === 'mlx' && !(await exchange.wait(state.coldStarts.delayFor(call.request.model)))) return;
+  if (call && dialect.loadsModelsOnFirstUse && !(await exchange.wait(state.coldStarts.delayFor(call.request.model)))) return;
   return answer(state, exchange, dialect, route, call, faults);
 }
 
 type ModelCall = { kind: 'chat'; request: ChatRequest } | { kind: 'embeddings'; request: EmbeddingsRequest };
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The body as JSON when it parses, else the raw text (`parsed: false`); an empty body is undefined. */
+function parseBody(text: string): { body: unknown; parsed: boolean } {
+  if (text === '') return { body: undefined, parsed: true };
+  try {
+    return { body: JSON.parse(text), parsed: true };
+  } catch {
+    return { body: text, parsed: false };
+  }
+}
+
+/** Checks the body of a chat or embeddings request. */
+function validateCall(dialect: DialectDefinition, route: Route, body: unknown, parsed: boolean): ModelCall | { invalid: SimError } {
+  const problem = checkJsonObject(dialect, body, parsed);
+  if (problem) return problem;
+  const record = body as Record<string, unknown>;
+  if (route.kind === 'chat') {
+    const request = parseChatRequest(dialect, record);
+    return 'invalid' in request ? request : { kind: 'chat', request };
+  }
+  const request = parseEmbeddingsRequest(dialect, record);
+  return 'invalid' in request ? request : { kind: 'embeddings', request };
+}
 
 function answer(
   state: SimulatorState,

@@ -55,7 +55,7 @@ export function checkJsonObject(dialect: DialectDefinition, body: unknown, parse
 
 export function parseChatRequest(dialect: DialectDefinition, body: Record<string, unknown>): ChatRequest | Invalid {
   // OpenRouter accepts `models` (a fallback list) in place of `model`.
-  const takesModels = dialect.name === 'openrouter' && body.models !== undefined;
+  const takesModels = dialect.acceptsModelsList && body.models !== undefined;
   if (takesModels) {
     const models = body.models;
     if (!Array.isArray(models) || models.length === 0 || !models.every((m) => typeof m === 'string' && m !== '')) {

@@ -33,6 +33,12 @@ export interface DialectDefinition {
   readonly extraRoutes: readonly ExtraRoute[];
   /** `max_tokens` when the request sends none (MLX servers have defaults; hosted APIs none). */
   readonly defaultMaxTokens: number | undefined;
+  /** Featherless: requests hold plan units while in flight; over the plan they get 429. */
+  readonly enforcesPlanUnits: boolean;
+  /** mlx-omni-server: the first call for each model waits for it to load (`mlx.coldStartMs`). */
+  readonly loadsModelsOnFirstUse: boolean;
+  /** OpenRouter: a `models` fallback list may replace `model`. */
+  readonly acceptsModelsList: boolean;
   /** Status of request validation errors (400, or 422 for FastAPI servers). */
   readonly validationStatus: number;
   /** Models listed by `GET /models` besides the configured ones. */

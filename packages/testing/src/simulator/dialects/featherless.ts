@@ -10,6 +10,7 @@ export const featherlessDialect: DialectDefinition = {
   name: 'featherless',
   basePaths: ['/featherless/v1'],
   extraRoutes: ['plan'],
+  enforcesPlanUnits: true,
   sampleModels: ['Qwen/Qwen2.5-7B-Instruct', 'mistralai/Mistral-Small-24B-Instruct-2501', 'meta-llama/Llama-3.3-70B-Instruct'],
   completionId: (sequence) => `chatcmpl-fl${sequence}`,
   modelEntry: (id) => ({ id, object: 'model', created: MODEL_CREATED, owned_by: 'featherless', context_length: 16384 }),

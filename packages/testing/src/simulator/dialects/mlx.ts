@@ -26,6 +26,7 @@ export const mlxDialect: DialectDefinition = {
   bearerRequired: false,
   extraRoutes: ['delete-model'],
   defaultMaxTokens: 4096,
+  loadsModelsOnFirstUse: true,
   validationStatus: 422,
   sampleModels: ['mlx-community/Llama-3.2-1B-Instruct-4bit', 'mlx-community/all-MiniLM-L6-v2-4bit'],
   stream: {

@@ -15,6 +15,9 @@ export const openaiDialect: DialectDefinition = {
   supportsEmbeddings: true,
   extraRoutes: [],
   defaultMaxTokens: undefined,
+  enforcesPlanUnits: false,
+  loadsModelsOnFirstUse: false,
+  acceptsModelsList: false,
   validationStatus: 400,
   sampleModels: ['gpt-4o-mini', 'text-embedding-3-small'],
   stream: {

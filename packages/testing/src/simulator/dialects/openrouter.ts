@@ -41,6 +41,7 @@ export const openrouterDialect: DialectDefinition = {
   ...openaiDialect,
   name: 'openrouter',
   basePaths: ['/openrouter/api/v1'],
+  acceptsModelsList: true,
   sampleModels: ['openai/gpt-4o-mini', 'meta-llama/llama-3.3-70b-instruct', 'openai/text-embedding-3-small'],
   stream: {
     separateRoleChunk: false,
