@@ -1,7 +1,7 @@
 import { ChunkEncoder, type UsageObject } from './chunks.ts';
 import type { DialectDefinition } from './dialects/index.ts';
 import type { Exchange } from './exchange.ts';
-import type { RequestFaults } from './faults.ts';
+import type { Interruption, RequestFaults } from './faults.ts';
 import { sendReply } from './respond.ts';
 import { JSON_HEADERS } from './sim-error.ts';
 import { SseWriter } from './sse-writer.ts';
@@ -117,21 +117,8 @@ async function streamCompletion(ctx: CompletionContext, request: ChatRequest, pl
     extra: dialect.completionFields(request.body),
   });
   const chunks = chunksOf(plan.tokens, profile.tokensPerChunk);
-  const prompt = promptTokens(request);
 
-  // Before the first chunk: comments while the prompt is processed (time to first token), then
-  // a first-chunk stall, which is pure silence.
-  if (shape.processingComment) sse.comment(shape.processingComment.text);
-  if (shape.keepalive) {
-    // mlx_lm.server reports prompt processing progress as it goes: half, then all of the prompt.
-    sse.comment(`keepalive ${Math.ceil(prompt / 2)}/${prompt}`);
-    if (!(await sse.flush()) || !(await exchange.wait(profile.ttftMs / 2))) return;
-    sse.comment(`keepalive ${prompt}/${prompt}`);
-    if (!(await sse.flush()) || !(await exchange.wait(profile.ttftMs / 2))) return;
-  } else if (!(await sse.flush()) || !(await exchange.wait(profile.ttftMs))) {
-    return;
-  }
-  if (!(await exchange.wait(faults.stallBeforeFirstChunkMs))) return;
+  if (!(await untilFirstChunk(ctx, sse, promptTokens(request)))) return;
 
   const interval = chunkInterval(profile);
   const interruption = faults.interruption;
@@ -147,14 +134,7 @@ async function streamCompletion(ctx: CompletionContext, request: ChatRequest, pl
       start += stall.ms;
     }
     if (i === interruptAt && interruption) {
-      const fault = interruption.fault;
-      if (fault.kind === 'close-mid-stream') {
-        if (await sse.flush()) exchange.destroy();
-        return;
-      }
-      if (fault.kind === 'malformed-event') sse.data('{not json');
-      else sse.data(encoder.error(fault.code ?? DEFAULT_ERROR_CODE, fault.message ?? DEFAULT_ERROR_MESSAGE));
-      await sse.end();
+      await interrupt(exchange, sse, encoder, interruption.fault);
       return;
     }
     if (i === chunks.length) break;
@@ -175,8 +155,39 @@ async function streamCompletion(ctx: CompletionContext, request: ChatRequest, pl
   }
   sse.data(encoder.finish(plan.finishReason));
   if (shape.usage === 'always' || request.includeUsage) {
-    sse.data(encoder.usage(usageOf(ctx, prompt, plan.tokens.length), plan.finishReason));
+    sse.data(encoder.usage(usageOf(ctx, promptTokens(request), plan.tokens.length), plan.finishReason));
   }
   sse.data('[DONE]');
+  await sse.end();
+}
+
+/**
+ * Before the first chunk: comments while the prompt is processed (the time to first token), then
+ * the first-chunk stall, which is pure silence. False if the exchange ended meanwhile.
+ */
+async function untilFirstChunk(ctx: CompletionContext, sse: SseWriter, prompt: number): Promise<boolean> {
+  const { exchange, dialect, faults, profile } = ctx;
+  const shape = dialect.stream;
+  if (shape.processingComment) sse.comment(shape.processingComment.text);
+  if (shape.keepalive) {
+    // mlx_lm.server reports prompt processing progress as it goes: half, then all of the prompt.
+    sse.comment(`keepalive ${Math.ceil(prompt / 2)}/${prompt}`);
+    if (!(await sse.flush()) || !(await exchange.wait(profile.ttftMs / 2))) return false;
+    sse.comment(`keepalive ${prompt}/${prompt}`);
+    if (!(await sse.flush()) || !(await exchange.wait(profile.ttftMs / 2))) return false;
+  } else if (!(await sse.flush()) || !(await exchange.wait(profile.ttftMs))) {
+    return false;
+  }
+  return exchange.wait(faults.stallBeforeFirstChunkMs);
+}
+
+/** Ends a stream early: a closed connection, a malformed event, or an in-stream error event. */
+async function interrupt(exchange: Exchange, sse: SseWriter, encoder: ChunkEncoder, fault: Interruption): Promise<void> {
+  if (fault.kind === 'close-mid-stream') {
+    if (await sse.flush()) exchange.destroy();
+    return;
+  }
+  if (fault.kind === 'malformed-event') sse.data('{not json');
+  else sse.data(encoder.error(fault.code ?? DEFAULT_ERROR_CODE, fault.message ?? DEFAULT_ERROR_MESSAGE));
   await sse.end();
 }
