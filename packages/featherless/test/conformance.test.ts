@@ -6,6 +6,4 @@ testBackend({
   dialect: 'featherless',
   create: ({ baseURL, apiKey }) => createFeatherlessBackend({ baseURL, apiKey }),
   capabilities: { embeddings: true, jsonMode: true, usage: true },
-  // Room for the suite's parallel calls: plan limits have their own tests.
-  simulator: { featherless: { planUnits: 64 } },
 });
