@@ -1,7 +1,30 @@
 /**
- * The simulator of `@router/testing`: a faithful fake of the LLM services the adapters talk to
- * (OpenAI, OpenRouter, Featherless, mlx-omni-server, mlx_lm.server), over real HTTP on loopback,
- * with deterministic output and fault injection.
+ * The simulator of `@router/testing`: a faithful fake of the LLM services the adapters talk to,
+ * over real HTTP on loopback (node:http only), with deterministic output and fault injection.
+ *
+ * - One server speaks every dialect, each under its base path (`sim.baseURL(dialect)`): `openai`,
+ *   `openrouter`, `featherless`, `mlx` (mlx-omni-server) and `mlx-lm` (mlx_lm.server).
+ * - Every dialect answers `POST /chat/completions` (JSON or SSE), `POST /embeddings` (not mlx-lm)
+ *   and `GET /models[/:id]`; featherless adds `GET /plan`, mlx-lm `GET /health`, mlx `DELETE /models/:id`.
+ * - Replies are deterministic: compare with {@link simulatedReply} and {@link simulatedEmbedding}.
+ * - Faults come from rules (`options.faults`, `sim.addFault`) or, for one request, from the
+ *   `x-sim-fault` header holding the JSON of a {@link Fault} or an array of them.
+ * - `sim.requests` logs every request (secrets as fingerprints). For benchmarks, pass
+ *   `logBodies: false` and a small `maxLogEntries` to keep memory flat.
+ *
+ * @example
+ * const sim = await startSimulator({ models: { slow: { ttftMs: 50, tokensPerSecond: 200 } } });
+ * try {
+ *   const client = new OpenAI({ apiKey: 'test', baseURL: sim.baseURL('openrouter'), maxRetries: 0 });
+ *   await client.chat.completions.create(
+ *     { model: 'slow', messages: [{ role: 'user', content: 'Hi' }] },
+ *     { headers: { 'x-sim-fault': JSON.stringify({ kind: 'status', status: 429, retryAfter: '1' }) } },
+ *   ); // throws a 429
+ * } finally {
+ *   await sim.close();
+ * }
+ *
+ * @module
  */
 export { startSimulator } from './server.ts';
 export { simulatedReply } from './text.ts';

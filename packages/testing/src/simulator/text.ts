@@ -69,8 +69,16 @@ function fullReplyTokens(random: Random, profile: ModelProfile, responseFormat: 
 
 /**
  * The exact reply text the simulator gives for these inputs, so tests can compare exactly.
- * `seed` is the simulator's seed (default 1) and `profile` the model's profile (only `reply` and
- * `outputTokens` matter). `responseFormat` is the request's `response_format`, if any.
+ *
+ * - `model`: the model that answers (on OpenRouter, the first of `models` when the request has them).
+ * - `messages`: as sent; text parts of array contents count as their concatenated `text`.
+ * - `maxTokens`: the request's `max_tokens`. The MLX dialects apply their own defaults when the
+ *   request has none (mlx 4096, mlx-lm 512), which only matters for replies longer than that.
+ * - `seed`: the simulator's seed (default 1); `profile`: the model's profile (only `reply` and
+ *   `outputTokens` matter); `responseFormat`: the request's `response_format`, if any.
+ *
+ * @example
+ * expect(completion.text).toBe(simulatedReply({ model: 'm', messages, maxTokens: 10 }));
  */
 export function simulatedReply(input: {
   model: string;
