@@ -1,6 +1,6 @@
 import type { LLMClient, Message } from '@router/core';
 import { afterAll, beforeAll, expect, vi } from 'vitest';
-import { simulatedReply, startSimulator } from '../simulator/index.ts';
+import { simulatedEmbedding, simulatedReply, startSimulator } from '../simulator/index.ts';
 import type { Dialect, LoggedRequest, ModelProfile, Simulator, SimulatorOptions } from '../simulator/index.ts';
 
 export interface ConformanceCapabilities {
@@ -47,6 +47,8 @@ export interface ConformanceContext {
   embeddingModel(label: string, profile?: Partial<ModelProfile>): string;
   /** The text the simulator replies for this model and conversation. */
   expectedReply(model: string, messages: readonly Message[], maxTokens?: number): string;
+  /** The vector the simulator gives for this text. */
+  expectedEmbedding(text: string, dimensions: number): number[];
   /** The profile the simulator uses for a model (defaults not filled in). */
   profile(model: string): Partial<ModelProfile>;
   /** Logged requests for a model, oldest first. */
@@ -111,6 +113,7 @@ export function createConformanceContext(options: BackendConformanceOptions): Co
     profile: (model) => ({ ...simulatorOptions.defaultProfile, ...simulatorOptions.models?.[model], ...registered[model] }),
     expectedReply: (model, messages, maxTokens) =>
       simulatedReply({ model, messages, maxTokens, seed: simulatorOptions.seed, profile: context.profile(model) }),
+    expectedEmbedding: (text, dimensions) => simulatedEmbedding(text, { dimensions, seed: simulatorOptions.seed }),
     requestsFor: (model) => context.simulator.requests.filter((request) => request.model === model),
     finishedRequest: (model) =>
       vi.waitFor(

@@ -2,6 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from './context.ts';
 import { bodyOf, conversation, expectUsage, promptTokens } from './helpers.ts';
 
+/** Message content as text: a string, or (as some SDKs send it) an array of text parts. */
+function textOf(content: unknown): unknown {
+  if (!Array.isArray(content)) return content;
+  return content.map((part: { type?: unknown; text?: unknown }) => (part.type === 'text' ? part.text : JSON.stringify(part))).join('');
+}
+
 export function generateTests(ctx: ConformanceContext): void {
   describe('generate', () => {
     const plain = ctx.chatModel('generate');
@@ -20,11 +26,14 @@ export function generateTests(ctx: ConformanceContext): void {
       expect(completion.timings.totalMs).toBeGreaterThanOrEqual(0);
     });
 
-    it('sends the model and the messages as given, not streamed', async () => {
+    it('sends the model and the messages (string content or text parts), not streamed', async () => {
       await ctx.client().generate(conversation, { model: body, temperature: 0.3 });
       const sent = bodyOf(await ctx.finishedRequest(body));
       expect(sent.model).toBe(body);
-      expect(sent.messages).toEqual(conversation.map(({ role, content }) => ({ role, content })));
+      const messages = sent.messages as { role: unknown; content: unknown }[];
+      expect(messages.map(({ role, content }) => ({ role, content: textOf(content) }))).toEqual(
+        conversation.map(({ role, content }) => ({ role, content })),
+      );
       expect(sent.temperature).toBe(0.3);
       expect(sent.stream ?? false).toBe(false);
     });
