@@ -7,4 +7,6 @@ export const base: UserConfig = {
   platform: 'node',
   dts: true,
   sourcemap: true,
+  // `.js`/`.d.ts` (the packages are `type: module`), as every exports map says.
+  fixedExtension: false,
 };

@@ -31,6 +31,8 @@ function statusHint(status: number, model: string, planUnits: number, costOf: (m
   switch (status) {
     case 429:
       return `Featherless limits concurrent requests by plan units: this backend's plan has ${planUnits} and a request to ${model || 'this model'} costs ${costOf(model)}. Bound concurrency with core's limiter (limit: backend.planUnits, cost: backend.costOf).`;
+    case 401:
+      return 'Featherless refused the API key: check FEATHERLESS_API_KEY (or the apiKey setting).';
     case 400:
       return 'Featherless also answers 400 while a model is cold (not yet loaded): if the request is valid, retry shortly.';
     case 403:

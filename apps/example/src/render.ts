@@ -1,0 +1,38 @@
+import type { CallRecord } from './calls.ts';
+import type { TurnResult } from './turn.ts';
+
+const secs = (ms: number | undefined): string => (ms === undefined ? '-' : `${(ms / 1000).toFixed(2)}s`);
+
+function pad(cells: string[], widths: number[]): string {
+  return cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+}
+
+/** The table of every call in a turn. */
+export function callTable(calls: readonly CallRecord[]): string {
+  const header = ['operation', 'backend', 'model', 'attempts', 'ttft', 'total', ''];
+  const rows = [...calls]
+    .sort((a, b) => a.startedAt - b.startedAt)
+    .map((call) => [call.op, call.backend, call.model, String(call.attempts), secs(call.ttftMs), secs(call.ms), call.ok ? '' : 'failed']);
+  const widths = header.map((_, i) => Math.max(header[i]!.length, ...rows.map((row) => row[i]!.length)));
+  return [pad(header, widths), pad(widths.map((w) => '-'.repeat(w)), widths), ...rows.map((row) => pad(row, widths))].join('\n');
+}
+
+/** Everything after the streamed reply: state updates, the call table and where the time went. */
+export function turnSummary(result: TurnResult, sequential: boolean): string {
+  const lines: string[] = ['', 'Relationship updates:'];
+  for (const pair of result.stateUpdates) {
+    lines.push(
+      pair.update
+        ? `  ${pair.from} -> ${pair.to}: ${pair.update.affinity > 0 ? '+' : ''}${pair.update.affinity}  ${pair.update.reason}`
+        : `  ${pair.from} -> ${pair.to}: failed (${pair.error})`,
+    );
+  }
+  const sumOfCalls = result.calls.reduce((total, call) => total + call.ms, 0);
+  lines.push('', callTable(result.calls), '');
+  lines.push(
+    `Turn: ${secs(result.turnMs)} wall, critical path ${secs(result.criticalPathMs)} ` +
+      `(${(result.turnMs / result.criticalPathMs).toFixed(2)}x), sum of calls ${secs(sumOfCalls)}` +
+      (sequential ? ' (sequential)' : ` (about what --sequential takes)`),
+  );
+  return lines.join('\n');
+}

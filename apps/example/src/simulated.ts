@@ -1,0 +1,28 @@
+import { startSimulator, type Simulator } from '@router/testing';
+import type { AppConfig } from './config.ts';
+
+/**
+ * Simulated mode: the project's simulator, in-process, with latency profiles
+ * that resemble the real services — a 24B narrative model streaming at tens of
+ * tokens per second, an 8B classifier on a fast provider at hundreds, local
+ * embeddings in milliseconds. The app then runs exactly as in live mode,
+ * pointed at it.
+ */
+export async function startSimulatedServices(config: AppConfig): Promise<{ simulator: Simulator; config: AppConfig }> {
+  const simulator = await startSimulator({
+    models: {
+      [config.models.narrative]: { ttftMs: 400, tokensPerSecond: 45, tokensPerChunk: 1, outputTokens: 90 },
+      [config.models.classifier]: { ttftMs: 120, tokensPerSecond: 600, tokensPerChunk: 4 },
+      [config.models.embedding]: { ttftMs: 8, embeddingDimensions: 384 },
+    },
+  });
+  return {
+    simulator,
+    config: {
+      ...config,
+      openrouter: { apiKey: 'simulated-openrouter-key', baseURL: simulator.baseURL('openrouter') },
+      featherless: { apiKey: 'simulated-featherless-key', baseURL: simulator.baseURL('featherless') },
+      mlx: { baseURL: simulator.baseURL('mlx') },
+    },
+  };
+}

@@ -1,0 +1,176 @@
+import { classify, type LLMClient, type Message } from '@router/core';
+import type { CallLog, CallRecord } from './calls.ts';
+import type { Memory, Recollection } from './memory.ts';
+import { relationshipUpdate, relationshipUpdateJsonSchema, type RelationshipUpdate } from './schema.ts';
+
+export interface TurnSettings {
+  characters: readonly string[];
+  models: { narrative: string; classifier: string; embedding: string };
+  sequential: boolean;
+}
+
+export interface PairUpdate {
+  from: string;
+  to: string;
+  update?: RelationshipUpdate;
+  error?: string;
+}
+
+export interface TurnResult {
+  reply: string;
+  stateUpdates: PairUpdate[];
+  calls: CallRecord[];
+  turnMs: number;
+  /** The turn's dependency chain: recall embedding, then the slower of the narrative stream and the slowest pair, then storing. */
+  criticalPathMs: number;
+  /** Set when the narrative stream failed; `reply` then holds the text that arrived. */
+  error?: unknown;
+  /** Failures the turn survived (recall or storing embeddings), one line each. */
+  warnings: string[];
+}
+
+export interface TurnDependencies {
+  llm: LLMClient;
+  memory: Memory;
+  callLog: CallLog;
+  settings: TurnSettings;
+  /** Receives the narrative reply as it streams. */
+  onText(chunk: string): void;
+  /** Told how many classifier pairs are done. */
+  onProgress?(done: number, total: number): void;
+}
+
+/** Every ordered pair: A->B and B->A are different relationships. */
+export function directedPairs(characters: readonly string[]): [string, string][] {
+  return characters.flatMap((from) => characters.filter((to) => to !== from).map((to): [string, string] => [from, to]));
+}
+
+/**
+ * One turn of the seed application: recall, then the narrative stream and every
+ * pair's classification at the same time (the seed's 18 s -> 2.5 s fix), then
+ * store the turn. Embeddings are written after the reply is shown, and a
+ * missing one is backfilled, so a slow embedding never holds the reply up.
+ */
+export async function playTurn(deps: TurnDependencies, message: string): Promise<TurnResult> {
+  const { llm, memory, settings } = deps;
+  const started = performance.now();
+  const turn = memory.nextTurn();
+
+  const warnings: string[] = [];
+  const recallStarted = performance.now();
+  const queryVector = await embedOne(llm, message, settings.models.embedding, warnings);
+  const recalled = queryVector ? memory.recall(queryVector, 3, turn) : [];
+  const recallMs = performance.now() - recallStarted;
+
+  const pairs = directedPairs(settings.characters);
+  let pairsDone = 0;
+  const classifyPair = async ([from, to]: [string, string]): Promise<PairUpdate & { ms: number }> => {
+    const pairStarted = performance.now();
+    try {
+      const update = await classify(llm, classifierPrompt(from, to, message, recalled), {
+        model: settings.models.classifier,
+        schema: relationshipUpdate,
+        responseFormat: { type: 'json_schema', name: 'relationship_update', schema: relationshipUpdateJsonSchema, strict: true },
+      });
+      return { from, to, update, ms: performance.now() - pairStarted };
+    } catch (error) {
+      return { from, to, error: describe(error), ms: performance.now() - pairStarted };
+    } finally {
+      deps.onProgress?.(++pairsDone, pairs.length);
+    }
+  };
+
+  const narrate = async (): Promise<{ reply: string; ms: number; error?: unknown }> => {
+    const narrativeStarted = performance.now();
+    const stream = llm.stream(narrativePrompt(settings.characters, message, recalled), { model: settings.models.narrative, maxTokens: 400 });
+    try {
+      for await (const chunk of stream) deps.onText(chunk);
+      return { reply: stream.text, ms: performance.now() - narrativeStarted };
+    } catch (error) {
+      return { reply: stream.text, ms: performance.now() - narrativeStarted, error };
+    }
+  };
+
+  let narrative: Awaited<ReturnType<typeof narrate>>;
+  let updates: (PairUpdate & { ms: number })[];
+  if (settings.sequential) {
+    narrative = await narrate();
+    updates = [];
+    for (const pair of pairs) updates.push(await classifyPair(pair));
+  } else {
+    [narrative, updates] = await Promise.all([narrate(), Promise.all(pairs.map(classifyPair))]);
+  }
+
+  const storeStarted = performance.now();
+  memory.addUtterance(turn, 'user', message, queryVector);
+  if (narrative.reply) memory.addUtterance(turn, 'narrator', narrative.reply);
+  await backfillEmbeddings(llm, memory, settings.models.embedding, warnings);
+  const storeMs = performance.now() - storeStarted;
+
+  const slowestPair = Math.max(0, ...updates.map((update) => update.ms));
+  const result: TurnResult = {
+    reply: narrative.reply,
+    stateUpdates: updates.map(({ ms: _, ...update }) => update),
+    calls: deps.callLog.take(),
+    turnMs: performance.now() - started,
+    warnings,
+    criticalPathMs: recallMs + (settings.sequential ? narrative.ms + updates.reduce((sum, u) => sum + u.ms, 0) : Math.max(narrative.ms, slowestPair)) + storeMs,
+  };
+  if (narrative.error !== undefined) result.error = narrative.error;
+  return result;
+}
+
+async function embedOne(llm: LLMClient, text: string, model: string, warnings: string[]): Promise<number[] | undefined> {
+  try {
+    return (await llm.embed(text, { model, timeoutMs: 5_000 })).embeddings[0];
+  } catch (error) {
+    // Recall is a nicety: the turn goes on without it, and the vector is backfilled later.
+    warnings.push(`recall skipped: ${describe(error)}`);
+    return undefined;
+  }
+}
+
+/** Writes the vectors that are missing (this turn's reply, and any earlier failure) in one batch. */
+async function backfillEmbeddings(llm: LLMClient, memory: Memory, model: string, warnings: string[]): Promise<void> {
+  const missing = memory.missingEmbeddings();
+  if (missing.length === 0) return;
+  try {
+    const { embeddings } = await llm.embed(
+      missing.map((row) => row.text),
+      { model, timeoutMs: 10_000 },
+    );
+    missing.forEach((row, i) => memory.setEmbedding(row.id, embeddings[i]!));
+  } catch (error) {
+    warnings.push(`${missing.length} embedding(s) not stored yet, retried next turn: ${describe(error)}`);
+  }
+}
+
+function memoryLines(recalled: readonly Recollection[]): string {
+  return recalled.length === 0 ? '(nothing yet)' : recalled.map((r) => `- ${r.speaker}: ${r.text.slice(0, 300)}`).join('\n');
+}
+
+function narrativePrompt(characters: readonly string[], message: string, recalled: readonly Recollection[]): Message[] {
+  return [
+    {
+      role: 'system',
+      content: `You are the narrator of an interactive story with ${characters.join(', ')}. Reply in two short paragraphs.\nWhat the story remembers:\n${memoryLines(recalled)}`,
+    },
+    { role: 'user', content: message },
+  ];
+}
+
+function classifierPrompt(from: string, to: string, message: string, recalled: readonly Recollection[]): Message[] {
+  return [
+    {
+      role: 'system',
+      content:
+        'You track how characters feel about each other. Answer with one JSON object only: ' +
+        '{"affinity": integer from -2 (much worse) to 2 (much better), "reason": short string}.',
+    },
+    { role: 'user', content: `Context:\n${memoryLines(recalled)}\n\nThe player says: ${message}\n\nHow does ${from}'s feeling towards ${to} change?` },
+  ];
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,206 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator, type Dialect, type LoggedRequest, type Simulator } from '@router/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+const main = join(import.meta.dirname, '..', 'src', 'main.ts');
+const KEYS = { openrouter: 'sk-or-test-dummy-openrouter-key-0001', featherless: 'rc_test-dummy-featherless-key-0002' };
+const fingerprint = (key: string): string => `Bearer sha256:${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let simulator: Simulator;
+let dir: string;
+
+beforeAll(async () => {
+  // The classifier answers after 150 ms, so calls made in parallel really overlap.
+  simulator = await startSimulator({ models: { 'meta-llama/llama-3.1-8b-instruct': { ttftMs: 150 } } });
+  dir = mkdtempSync(join(tmpdir(), 'router-example-'));
+});
+afterAll(async () => {
+  await simulator.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+afterEach(() => {
+  simulator.clearFaults();
+  simulator.reset();
+});
+
+/** Runs the app as a user would, in live mode, every base URL pointed at the simulator. */
+function runApp(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--conditions=@router/source', main, '--', '--db', join(dir, `${Math.random()}.sqlite`), ...args],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          OPENROUTER_API_KEY: KEYS.openrouter,
+          FEATHERLESS_API_KEY: KEYS.featherless,
+          OPENROUTER_BASE_URL: simulator.baseURL('openrouter'),
+          FEATHERLESS_BASE_URL: simulator.baseURL('featherless'),
+          MLX_BASE_URL: simulator.baseURL('mlx'),
+          ...env,
+        },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const calls = (dialect: Dialect, path?: string): LoggedRequest[] =>
+  simulator.requests.filter((r) => r.dialect === dialect && (path === undefined || r.path === path));
+
+describe('a live-mode turn against the simulator', () => {
+  let run: Run;
+  let output: {
+    mode: string;
+    reply: string;
+    stateUpdates: { from: string; to: string; update?: { affinity: number; reason: string } }[];
+    calls: { op: string; backend: string; model: string; attempts: number; ms: number; ok: boolean }[];
+    turnMs: number;
+  };
+  let requests: LoggedRequest[];
+
+  beforeAll(async () => {
+    run = await runApp(['--json', '--characters', 'Ada,Brom,Cyra']);
+    requests = [...simulator.requests];
+    output = JSON.parse(run.stdout) as typeof output;
+  });
+
+  it('prints nothing but one JSON object on stdout, in live mode', () => {
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split('\n')).toHaveLength(1);
+    expect(output.mode).toBe('live');
+    expect(output.reply.length).toBeGreaterThan(0);
+  });
+
+  it('streams the narrative from Featherless, once', () => {
+    const narrative = requests.filter((r) => r.dialect === 'featherless');
+    expect(narrative).toHaveLength(1);
+    expect(narrative[0]).toMatchObject({ path: '/chat/completions', stream: true, model: 'mistralai/Mistral-Small-24B-Instruct-2501' });
+  });
+
+  it('classifies all six directed pairs on OpenRouter, pinned, JSON mode, max_tokens <= 512', () => {
+    const classifier = requests.filter((r) => r.dialect === 'openrouter');
+    expect(classifier).toHaveLength(6);
+    for (const request of classifier) {
+      const body = request.body as { provider?: unknown; max_tokens?: number; response_format?: { type: string }; model: string };
+      expect(body.model).toBe('meta-llama/llama-3.1-8b-instruct');
+      expect(body.provider).toEqual({ order: ['Cerebras'], allow_fallbacks: false });
+      expect(body.max_tokens).toBeLessThanOrEqual(512);
+      expect(body.response_format?.type).toMatch(/^json_/);
+    }
+    const pairs = output.stateUpdates.map((u) => `${u.from}->${u.to}`).sort();
+    expect(pairs).toEqual(['Ada->Brom', 'Ada->Cyra', 'Brom->Ada', 'Brom->Cyra', 'Cyra->Ada', 'Cyra->Brom']);
+    for (const { update } of output.stateUpdates) {
+      expect(Number.isInteger(update?.affinity) && Math.abs(update!.affinity) <= 2).toBe(true);
+      expect(typeof update?.reason).toBe('string');
+    }
+  });
+
+  it('runs the classifier calls in parallel: every one started before any ended', () => {
+    const classifier = requests.filter((r) => r.dialect === 'openrouter');
+    const lastStart = Math.max(...classifier.map((r) => r.startedAt));
+    const firstEnd = Math.min(...classifier.map((r) => r.endedAt ?? Number.POSITIVE_INFINITY));
+    expect(lastStart).toBeLessThanOrEqual(firstEnd);
+  });
+
+  it('sends embeddings only to MLX, and nothing else to MLX', () => {
+    const embeddings = requests.filter((r) => r.path === '/embeddings');
+    expect(embeddings.length).toBeGreaterThanOrEqual(2); // the message for recall, then the turn's text
+    expect(embeddings.every((r) => r.dialect === 'mlx')).toBe(true);
+    expect(requests.filter((r) => r.dialect === 'mlx').every((r) => r.path === '/embeddings')).toBe(true);
+  });
+
+  it('sends each key only to its own service, and never prints one', () => {
+    for (const request of requests) {
+      const auth = request.headers.authorization;
+      if (request.dialect === 'openrouter') expect(auth).toBe(fingerprint(KEYS.openrouter));
+      else if (request.dialect === 'featherless') expect(auth).toBe(fingerprint(KEYS.featherless));
+      else expect([fingerprint(KEYS.openrouter), fingerprint(KEYS.featherless)]).not.toContain(auth);
+    }
+    for (const key of Object.values(KEYS)) {
+      expect(run.stdout).not.toContain(key);
+      expect(run.stderr).not.toContain(key);
+    }
+  });
+
+  it('reports every call with its backend and model', () => {
+    const byOp = (op: string) => output.calls.filter((c) => c.op === op);
+    expect(byOp('stream')).toMatchObject([{ backend: 'featherless', ok: true }]);
+    expect(byOp('generate')).toHaveLength(6);
+    expect(byOp('generate').every((c) => c.backend === 'openrouter' && c.ok)).toBe(true);
+    expect(byOp('embed').every((c) => c.backend === 'mlx')).toBe(true);
+    expect(output.turnMs).toBeGreaterThan(0);
+  });
+});
+
+describe('configuration and failures', () => {
+  it('pins the classifier to CLASSIFIER_PROVIDER_ORDER', async () => {
+    const run = await runApp(['--json', '--characters', 'Ada,Brom'], { CLASSIFIER_PROVIDER_ORDER: 'Groq, Cerebras' });
+    expect(run.code).toBe(0);
+    const bodies = calls('openrouter').map((r) => (r.body as { provider: unknown }).provider);
+    expect(bodies).toEqual([
+      { order: ['Groq', 'Cerebras'], allow_fallbacks: false },
+      { order: ['Groq', 'Cerebras'], allow_fallbacks: false },
+    ]);
+  });
+
+  it('--sequential classifies the pairs one after another', async () => {
+    const run = await runApp(['--json', '--sequential', '--characters', 'Ada,Brom,Cyra']);
+    expect(run.code).toBe(0);
+    const classifier = calls('openrouter');
+    for (let i = 1; i < classifier.length; i++) expect(classifier[i]!.startedAt).toBeGreaterThanOrEqual(classifier[i - 1]!.endedAt!);
+  });
+
+  it('a refused key is one line naming the service, and a non-zero exit', async () => {
+    simulator.addFault({ dialect: 'featherless', fault: { kind: 'status', status: 401 } });
+    const run = await runApp([]);
+    expect(run.code).not.toBe(0);
+    const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/featherless/i);
+    expect(errors[0]).toMatch(/FEATHERLESS_API_KEY|key/);
+    expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('an unreachable server is named by its URL', async () => {
+    const run = await runApp([], { FEATHERLESS_BASE_URL: 'http://127.0.0.1:9/v1' });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/error: .*http:\/\/127\.0\.0\.1:9\/v1/);
+  });
+
+  it('an interrupted narrative keeps the text shown and says so', async () => {
+    simulator.addFault({ dialect: 'featherless', fault: { kind: 'close-mid-stream', afterChunks: 5 } });
+    const run = await runApp([]);
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toMatch(/Narrator: \S+/);
+    expect(run.stderr).toMatch(/error: the narrative stream was interrupted after \d+ characters/);
+  });
+
+  it('a failed classifier pair is reported and the reply is kept', async () => {
+    simulator.addFault({ dialect: 'openrouter', times: 1, fault: { kind: 'status', status: 400 } });
+    const run = await runApp(['--json', '--characters', 'Ada,Brom']);
+    expect(run.code).toBe(0);
+    const output = JSON.parse(run.stdout) as { reply: string; stateUpdates: { error?: string }[] };
+    expect(output.reply.length).toBeGreaterThan(0);
+    expect(output.stateUpdates.filter((u) => u.error)).toHaveLength(1);
+  });
+
+  it('accepts the flags as the README writes them, and rejects bad ones with usage', async () => {
+    const help = await runApp(['--help']);
+    expect(help.stdout).toMatch(/--characters A,B,C/);
+    const bad = await runApp(['--turns', 'zero']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--turns must be a positive whole number/);
+  });
+});
