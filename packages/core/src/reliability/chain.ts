@@ -97,15 +97,15 @@ async function enter(call: Call, link: ChainLink, attempt: number): Promise<Leas
   const model = modelOf(link, call);
   const pass = breaker && watchBreaker(call, link, breaker, () => breaker.tryEnter());
   if (breaker && !pass) throw new CircuitOpenError({ backend: link.name, model, retryAfterMs: breaker.retryAfterMs });
-  /** Success, a failure of the backend, or (undefined) no verdict. */
-  const leaveBreaker = (error?: RouterError | null): void => {
-    if (breaker) watchBreaker(call, link, breaker, () => breaker.exit(error ? (breaker.isFailure(error) ? false : undefined) : error === undefined, pass!.probe));
+  /** true: success; false: a failure of the backend; undefined: no verdict (refused by the limiter, aborted, a bad request). */
+  const leaveBreaker = (ok: boolean | undefined): void => {
+    if (breaker) watchBreaker(call, link, breaker, () => breaker.exit(ok, pass!.probe));
   };
   let slot;
   try {
     slot = await limiter?.acquire(costOf(link, model), call.scope.signal);
   } catch (error) {
-    leaveBreaker(null);
+    leaveBreaker(undefined);
     throw error;
   }
   if (slot?.waitMs && call.listeners.length) report(call, link, { type: 'queue-wait', waitMs: slot.waitMs });
@@ -116,7 +116,7 @@ async function enter(call: Call, link: ChainLink, attempt: number): Promise<Leas
     if (ended) return;
     ended = true;
     slot?.release();
-    leaveBreaker(error);
+    leaveBreaker(error === undefined || (breaker?.isFailure(error) ? false : undefined));
     if (call.listeners.length) report(call, link, { type: 'attempt-end', attempt, durationMs: performance.now() - started, ...(error && { error }) });
   };
 }

@@ -4,6 +4,8 @@ import {
   BackendError,
   CircuitBreaker,
   CircuitOpenError,
+  ConcurrencyLimiter,
+  QueueFullError,
   StreamInterruptedError,
   TimeoutError,
   withReliability,
@@ -153,6 +155,23 @@ describe('breaker on a backend', () => {
       ['scripted', 'open', 'half-open'],
       ['scripted', 'half-open', 'closed'],
     ]);
+  });
+
+  it('a call the limiter refuses, or that is aborted while queued, says nothing about the backend', async () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 1 });
+    const limiter = new ConcurrencyLimiter({ limit: 1, maxQueue: 1 });
+    const held = await limiter.acquire();
+    const llm = withReliability(scriptedBackend(), { breaker, limiter });
+    const controller = new AbortController();
+    const queued = llm.generate(messages, { model: 'm', signal: controller.signal }).catch((e: unknown) => e);
+    await expect(llm.generate(messages, { model: 'm' })).rejects.toSatisfy(QueueFullError.isInstance);
+    controller.abort();
+    expect(AbortedError.isInstance(await queued)).toBe(true);
+    expect(breaker.state).toBe('closed');
+    held.release();
+    // The breaker still has its one allowed failure left: a success now keeps it closed.
+    await llm.generate(messages, { model: 'm' });
+    expect(breaker.state).toBe('closed');
   });
 
   it('a stream that fails mid-way counts against the backend; one the caller leaves does not', async () => {
