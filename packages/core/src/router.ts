@@ -108,6 +108,11 @@ interface CompiledTable {
 
 const policyKeys = ['retry', 'fallbacks', 'fallbackOn', 'timeoutMs', 'attemptTimeoutMs', 'firstChunkTimeoutMs', 'idleTimeoutMs'] as const;
 
+/** The reliability settings a rule sets (an explicit `undefined` does not hide its backend's). */
+function rulePolicy(rule: RoutePolicy): RoutePolicy {
+  return Object.fromEntries(policyKeys.filter((key) => rule[key] !== undefined).map((key) => [key, rule[key]]));
+}
+
 function checkFallbacks(at: string, fallbacks: readonly FallbackTarget[] | undefined, backendNames: ReadonlySet<string>, problems: string[]): void {
   fallbacks?.forEach((fallback, index) => {
     const name = typeof fallback === 'string' ? fallback : fallback?.backend;
@@ -183,7 +188,7 @@ function compileTable(
     if (shadowedBy) {
       problems.push(`${at} (${description}) is shadowed by ${where}[${shadowedBy.index}] (${shadowedBy.description}) and can never match.`);
     }
-    rules.push({ index, kind, backend: rule.backend, description, matches, policy: rule });
+    rules.push({ index, kind, backend: rule.backend, description, matches, policy: rulePolicy(rule) });
   });
   if (table.default !== undefined && !backendNames.has(table.default)) {
     problems.push(`${name === 'chat' ? 'default' : 'embeddings.default'} is unknown backend "${table.default}" (known: ${known}).`);
@@ -248,7 +253,7 @@ export function createRouter(config: RouterConfig): Router {
   const logFormat = config.timingLog === undefined ? timingLogFormatFromEnv() : config.timingLog || undefined;
   if (logFormat) listeners.push(createTimingLog({ format: logFormat }));
 
-  /** A route without any reliability setting is served by its backend directly. `overrides` is the rule (its matcher is ignored). */
+  /** A route without any reliability setting is served by its backend directly. */
   const serve = (backend: string, overrides: RoutePolicy = {}): Serving => {
     const link = (name: string, model: string | undefined, policy: BackendPolicy = reliability[name] ?? {}): ChainLink => ({ name, client: backends[name]!, model, policy });
     const primary = link(backend, undefined, { ...reliability[backend], ...overrides });
@@ -258,7 +263,7 @@ export function createRouter(config: RouterConfig): Router {
         typeof fallback === 'string' ? link(fallback, undefined) : link(fallback.backend, fallback.model),
       ),
     ];
-    const direct = !reliability[backend] && !policyKeys.some((key) => overrides[key] !== undefined);
+    const direct = !reliability[backend] && Object.keys(overrides).length === 0;
     return { links, client: direct ? primary.client : createChainClient(links, listeners) };
   };
   for (const table of [chat, embeddings]) {

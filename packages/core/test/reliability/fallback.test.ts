@@ -129,6 +129,12 @@ describe('fallback', () => {
     expect(router.explain('other').fallbacks).toEqual([{ backend: 'narrative', model: 'other' }]);
   });
 
+  it('a rule setting left undefined keeps its backend\'s', async () => {
+    const { router } = seedLike({ rules: [{ prefix: 'x/', backend: 'classifier', fallbacks: undefined, retry: undefined }] });
+    expect(router.explain('x/1').fallbacks).toEqual([{ backend: 'narrative', model: 'big-model' }]);
+    expect((await router.generate(messages, { model: 'x/1' })).backend).toBe('narrative');
+  });
+
   it('shares the deadline: the fallback gets only what is left', async () => {
     const { router, narrative } = seedLike({}, [{ delayMs: 60, error: down() }]);
     await router.generate(messages, { model: 'x', timeoutMs: 500 });
