@@ -81,11 +81,14 @@ export function createConformanceContext(options: BackendConformanceOptions): Co
   });
 
   afterAll(async () => {
-    await running?.close();
-    running = undefined;
-    // Rejections are reported after the microtask queue drains: give them a turn to surface.
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    process.off('unhandledRejection', onUnhandled);
+    try {
+      await running?.close();
+      running = undefined;
+      // Rejections are reported after the microtask queue drains: give them a turn to surface.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
     expect(unhandled, 'no unhandled rejection during the suite').toEqual([]);
   });
 
