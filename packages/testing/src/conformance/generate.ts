@@ -26,7 +26,7 @@ export function generateTests(ctx: ConformanceContext): void {
       expect(completion.timings.totalMs).toBeGreaterThanOrEqual(0);
     });
 
-    it('sends the model and the messages (string content or text parts), not streamed', async () => {
+    it('sends the model, the messages (string content or text parts) and the temperature, not streamed', async () => {
       await ctx.client().generate(conversation, { model: body, temperature: 0.3 });
       const sent = bodyOf(await ctx.finishedRequest(body));
       expect(sent.model).toBe(body);

@@ -1,5 +1,5 @@
-import type { Fault } from '../simulator/index.ts';
 import { describe, expect, it } from 'vitest';
+import type { Fault } from '../simulator/index.ts';
 import type { ConformanceContext } from './context.ts';
 import { conversation, drain, expectUsage, promptTokens } from './helpers.ts';
 
