@@ -29,10 +29,11 @@ export function turnSummary(result: TurnResult, sequential: boolean): string {
   }
   const sumOfCalls = result.calls.reduce((total, call) => total + call.ms, 0);
   lines.push('', callTable(result.calls), '');
+  const ratio = (result.turnMs / result.criticalPathMs).toFixed(2);
   lines.push(
-    `Turn: ${secs(result.turnMs)} wall, critical path ${secs(result.criticalPathMs)} ` +
-      `(${(result.turnMs / result.criticalPathMs).toFixed(2)}x), sum of calls ${secs(sumOfCalls)}` +
-      (sequential ? ' (sequential)' : ` (about what --sequential takes)`),
+    sequential
+      ? `Turn (sequential): ${secs(result.turnMs)} wall; its calls run in parallel would need ${secs(result.criticalPathMs)} (the critical path)`
+      : `Turn: ${secs(result.turnMs)} wall, ${ratio}x its critical path of ${secs(result.criticalPathMs)}; the calls add up to ${secs(sumOfCalls)}, about what --sequential takes`,
   );
   return lines.join('\n');
 }

@@ -21,7 +21,12 @@ export interface TurnResult {
   stateUpdates: PairUpdate[];
   calls: CallRecord[];
   turnMs: number;
-  /** The turn's dependency chain: recall embedding, then the slower of the narrative stream and the slowest pair, then storing. */
+  /**
+   * The shortest any schedule of this turn's calls could take: recall, then the
+   * slower of the narrative stream and the slowest pair, then storing. In a
+   * `--sequential` turn each call ran alone, so this is the ideal the parallel
+   * turn is measured against.
+   */
   criticalPathMs: number;
   /** Set when the narrative stream failed; `reply` then holds the text that arrived. */
   error?: unknown;
@@ -114,7 +119,7 @@ export async function playTurn(deps: TurnDependencies, message: string): Promise
     calls: deps.callLog.take(),
     turnMs: performance.now() - started,
     warnings,
-    criticalPathMs: recallMs + (settings.sequential ? narrative.ms + updates.reduce((sum, u) => sum + u.ms, 0) : Math.max(narrative.ms, slowestPair)) + storeMs,
+    criticalPathMs: recallMs + Math.max(narrative.ms, slowestPair) + storeMs,
   };
   if (narrative.error !== undefined) result.error = narrative.error;
   return result;
