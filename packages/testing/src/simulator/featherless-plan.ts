@@ -3,7 +3,7 @@
  * flight. A request that would go over the plan is refused (429), never queued.
  */
 
-// The largest families cost 4 units whatever their id says.
+// The largest families (DeepSeek V3/R1 at 671B, Kimi K2 at 1T) name no size in their ids.
 const LARGEST_FAMILIES = /deepseek-(?:v3|r1)|kimi-k2/i;
 // "7B", "0.5b", "8x7B" (mixture of experts: 8 × 7), followed by a non-letter or the end.
 const SIZE_IN_ID = /(?:(\d+)x)?(\d+(?:\.\d+)?)[bB](?![a-zA-Z])/;
@@ -16,11 +16,14 @@ export function modelSizeInBillions(model: string): number | undefined {
   return match[1] === undefined ? size : Number(match[1]) * size;
 }
 
-/** Units a request for `model` costs: up to 15B → 1, up to 34B → 2, larger → 4; unknown size → 1. */
+/**
+ * Units a request for `model` costs: up to 15B → 1, up to 34B → 2, larger → 4. A size written in
+ * the id wins (a 7B distill of DeepSeek-R1 costs 1); the largest families cost 4; other ids 1.
+ */
 export function featherlessUnitCost(model: string): number {
-  if (LARGEST_FAMILIES.test(model)) return 4;
   const size = modelSizeInBillions(model);
-  if (size === undefined || size <= 15) return 1;
+  if (size === undefined) return LARGEST_FAMILIES.test(model) ? 4 : 1;
+  if (size <= 15) return 1;
   if (size <= 34) return 2;
   return 4;
 }

@@ -113,6 +113,8 @@ describe('featherless unit cost', () => {
     expect(featherlessUnitCost('Qwen/Qwen2.5-Coder-32B-Instruct')).toBe(2);
     expect(featherlessUnitCost('meta-llama/Llama-3.3-70B-Instruct')).toBe(4);
     expect(featherlessUnitCost('deepseek-ai/DeepSeek-V3-0324')).toBe(4);
+    // A size in the id wins over the family: the adapter's limiter counts it the same way.
+    expect(featherlessUnitCost('deepseek-ai/DeepSeek-R1-Distill-Qwen-7B')).toBe(1);
     expect(featherlessUnitCost('some-org/mystery-model')).toBe(1);
   });
 });
