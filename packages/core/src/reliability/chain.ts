@@ -1,5 +1,5 @@
 import type { Backend } from '../backend.ts';
-import { AbortedError, BackendError, CircuitOpenError, RouterError, StreamInterruptedError } from '../errors.ts';
+import { AbortedError, BackendError, CircuitOpenError, RouterError, StreamInterruptedError, TimeoutError } from '../errors.ts';
 import { emit, type RouterEvent, type RouterListener } from '../events.ts';
 import { CallScope } from '../scope.ts';
 import { CompletionStream } from '../stream.ts';
@@ -55,6 +55,8 @@ type Lease = (error?: RouterError) => void;
 
 interface Call {
   scope: CallScope;
+  /** The call's time budget in ms, for the error when its deadline passes. */
+  budgetMs: number;
   operation: Operation;
   callId: number;
   model: string;
@@ -170,6 +172,8 @@ async function run<O extends CallOptions | EmbedOptions, T>(
     } catch (caught) {
       const error = toRouterError(caught, link.name);
       lease?.(error);
+      // An attempt can see the shared deadline pass a moment before the call's own timer fires.
+      if (call.scope.remainingMs() === 0) call.scope.abort(new TimeoutError('total', call.budgetMs, { backend: links[0]!.name, model: call.model }));
       const stopped = call.scope.abortError();
       if (stopped) throw stopped;
       const next = links[index + 1];
@@ -195,16 +199,11 @@ async function run<O extends CallOptions | EmbedOptions, T>(
  */
 export function createChainClient(links: readonly ChainLink[], listeners: readonly RouterListener[]): RouteClient {
   const primary = links[0]!;
-  const begin = (operation: Operation, options: CallOptions | EmbedOptions, callId = 0): Call => ({
-    scope: new CallScope(
-      { signal: options.signal, deadline: options.deadline, timeoutMs: options.timeoutMs ?? primary.policy.timeoutMs },
-      { backend: primary.name, model: options.model },
-    ),
-    operation,
-    callId,
-    model: options.model,
-    listeners,
-  });
+  const begin = (operation: Operation, options: CallOptions | EmbedOptions, callId = 0): Call => {
+    const timeoutMs = options.timeoutMs ?? primary.policy.timeoutMs;
+    const scope = new CallScope({ signal: options.signal, deadline: options.deadline, timeoutMs }, { backend: primary.name, model: options.model });
+    return { scope, budgetMs: timeoutMs ?? scope.remainingMs(), operation, callId, model: options.model, listeners };
+  };
 
   const once = async <O extends CallOptions | EmbedOptions, R extends Completion | Embeddings>(
     call: Call,
