@@ -16,7 +16,10 @@ const down = (retryAfterMs?: number): BackendError =>
 async function eventfulCall(listener: (event: RouterEvent) => void): Promise<void> {
   const limiter = new ConcurrencyLimiter({ limit: 1 });
   const held = await limiter.acquire();
-  setTimeout(() => held.release(), 15);
+  // Freed only once the call has moved to the fallback, so the fallback always queues, however slow the machine.
+  const release = (event: RouterEvent): void => {
+    if (event.type === 'fallback') setTimeout(() => held.release(), 5);
+  };
   const router = createRouter({
     backends: {
       classifier: scriptedBackend({ name: 'classifier', script: [{ error: down(5) }, { error: down() }] }),
@@ -27,7 +30,7 @@ async function eventfulCall(listener: (event: RouterEvent) => void): Promise<voi
       classifier: { retry: { maxAttempts: 2 }, breaker: new CircuitBreaker({ failureThreshold: 2 }), fallbacks: [{ backend: 'narrative', model: 'big' }] },
       narrative: { limiter },
     },
-    listeners: [listener],
+    listeners: [listener, release],
     timingLog: false,
   });
   await router.generate(messages, { model: 'small' });
