@@ -1,4 +1,5 @@
-import { classify, type LLMClient, type Message } from '@router/core';
+import type { LLMClient, Message } from '@router/core';
+import { classify } from '@router/core/classify';
 import type { CallLog, CallRecord } from './calls.ts';
 import type { Memory, Recollection } from './memory.ts';
 import { relationshipUpdate, relationshipUpdateJsonSchema, type RelationshipUpdate } from './schema.ts';

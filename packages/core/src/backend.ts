@@ -2,7 +2,7 @@ import {
   AbortedError,
   BackendError,
   RouterError,
-  StreamInterruptedError,
+  failureAfterText,
   UnsupportedOperationError,
 } from './errors.ts';
 import { CallScope } from './scope.ts';
@@ -208,9 +208,7 @@ export function createBackend(definition: BackendDefinition): Backend {
           if (finish.providerMetadata) completion.providerMetadata = finish.providerMetadata;
           return completion;
         } catch (error) {
-          const typed = toTypedError(error, scope, 'stream', options.model);
-          if (chunks.length === 0) throw typed;
-          throw new StreamInterruptedError(chunks.join(''), typed, { backend: name, model: options.model });
+          throw failureAfterText(chunks.join(''), toTypedError(error, scope, 'stream', options.model), { backend: name, model: options.model });
         } finally {
           if (!completed) {
             // The consumer left early or the call failed: stop the request and its socket.

@@ -1,6 +1,7 @@
-import { ClassifyError, describeIssues, type ClassifyIssue } from './errors.ts';
-import type { StandardSchemaV1 } from './standard-schema.ts';
-import type { CallOptions, LLMClient, Message } from './types.ts';
+// Imported by package name, not path: this entry point is built apart from the main one
+// (so the main bundle stays small) and must share its error classes, not copy them.
+import { ClassifyError, describeIssues } from '@router/core';
+import type { CallOptions, ClassifyIssue, LLMClient, Message, StandardSchemaV1 } from '@router/core';
 
 /** A Standard Schema (zod, valibot, arktype...), or a function that returns the valid value or throws. */
 export type ClassifyValidator<T> = StandardSchemaV1<unknown, T> | ((value: unknown) => T | Promise<T>);

@@ -1,18 +1,16 @@
 /**
- * Typed errors. Every class carries a `Symbol.for` marker and a static
- * `isInstance`, so checks work across duplicate installs of this package
- * (where `instanceof` fails). Messages never contain API keys.
+ * Typed errors. Each instance is branded with a `Symbol.for` marker for its
+ * class and every class above it, and `isInstance` checks the brand, so checks
+ * work across duplicate installs of this package (where `instanceof` fails).
+ * Messages never contain API keys.
  */
 
-const baseMarker = Symbol.for('@router/core.error');
+const markerOf = (code: string): symbol => Symbol.for(`@router/core.error.${code}`);
 
-function hasMarker(error: unknown, marker: symbol): boolean {
-  return typeof error === 'object' && error !== null && marker in error;
-}
-
-/** Brands an instance with a marker, non-enumerable so it stays out of logs and JSON. */
-function mark(error: Error, marker: symbol): void {
-  Object.defineProperty(error, marker, { value: true });
+/** An `isInstance` that needs no `this`, so it can be passed around (`errors.filter(TimeoutError.isInstance)`). */
+function brandCheck<T>(code: string): (error: unknown) => error is T {
+  const marker = markerOf(code);
+  return (error): error is T => typeof error === 'object' && error !== null && marker in error;
 }
 
 export interface RouterErrorOptions {
@@ -26,8 +24,12 @@ export interface RouterErrorOptions {
 }
 
 export class RouterError extends Error {
-  /** Stable machine-readable kind, e.g. `api`, `timeout`, `aborted`. */
-  readonly code: string = 'router';
+  /** The `code` of this class's instances, and the name of its marker. */
+  static readonly code: string = 'router';
+  /** `TimeoutError.isInstance(e)`: whether `e` is one, even from another copy of this package. */
+  static isInstance: (error: unknown) => error is RouterError = brandCheck('router');
+  /** Stable machine-readable kind, e.g. `backend`, `timeout`, `aborted`. */
+  readonly code: string;
   readonly isRetryable: boolean;
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
@@ -37,7 +39,12 @@ export class RouterError extends Error {
   constructor(message: string, options: RouterErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RouterError';
-    mark(this, baseMarker);
+    this.code = new.target.code;
+    // Non-enumerable brands, so they stay out of logs and JSON.
+    for (let type: typeof RouterError = new.target; ; type = Object.getPrototypeOf(type)) {
+      Object.defineProperty(this, markerOf(type.code), { value: true });
+      if (type === RouterError) break;
+    }
     this.isRetryable = options.isRetryable ?? false;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
@@ -45,16 +52,12 @@ export class RouterError extends Error {
     this.model = options.model;
   }
 
-  static isInstance(error: unknown): error is RouterError {
-    return hasMarker(error, baseMarker);
-  }
 }
-
-const apiMarker = Symbol.for('@router/core.error.api');
 
 /** The backend answered with an error, or could not be reached. */
 export class BackendError extends RouterError {
-  override readonly code: string = 'backend';
+  static override readonly code: string = 'backend';
+  static override isInstance: (error: unknown) => error is BackendError = brandCheck('backend');
   /** The error body, truncated, when the service sent one. */
   readonly responseBody: string | undefined;
   /** The base URL the request went to, when known. */
@@ -63,14 +66,16 @@ export class BackendError extends RouterError {
   constructor(message: string, options: RouterErrorOptions & { responseBody?: string; url?: string } = {}) {
     super(message, options);
     this.name = 'BackendError';
-    mark(this, apiMarker);
     this.responseBody = options.responseBody;
     this.url = options.url;
   }
+}
 
-  static override isInstance(error: unknown): error is BackendError {
-    return hasMarker(error, apiMarker);
-  }
+/** Anything thrown, as a RouterError: typed errors pass through, anything else becomes a BackendError. */
+export function toRouterError(error: unknown, context: { backend?: string; model?: string }): RouterError {
+  return RouterError.isInstance(error)
+    ? error
+    : new BackendError(error instanceof Error ? error.message : String(error), { ...context, cause: error });
 }
 
 /** True for the HTTP statuses a repeat may fix: 408, 409, 429 and 5xx. */
@@ -78,47 +83,34 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
-const invalidMarker = Symbol.for('@router/core.error.invalid-request');
-
 /** Bad input, caught before any backend was called. `field` names the culprit. */
 export class InvalidRequestError extends RouterError {
-  override readonly code: string = 'invalid-request';
+  static override readonly code: string = 'invalid-request';
+  static override isInstance: (error: unknown) => error is InvalidRequestError = brandCheck('invalid-request');
   readonly field: string;
 
   constructor(field: string, problem: string, options: RouterErrorOptions = {}) {
     super(`Invalid request: ${field} ${problem}`, options);
     this.name = 'InvalidRequestError';
-    mark(this, invalidMarker);
     this.field = field;
-  }
-
-  static override isInstance(error: unknown): error is InvalidRequestError {
-    return hasMarker(error, invalidMarker);
   }
 }
 
-const noRouteMarker = Symbol.for('@router/core.error.no-route');
-
 export class NoRouteError extends RouterError {
-  override readonly code: string = 'no-route';
+  static override readonly code: string = 'no-route';
+  static override isInstance: (error: unknown) => error is NoRouteError = brandCheck('no-route');
 
   constructor(model: string, operation: string) {
     super(`No route for ${operation} with model "${model}": no rule matched and no default backend is configured.`, {
       model,
     });
     this.name = 'NoRouteError';
-    mark(this, noRouteMarker);
-  }
-
-  static override isInstance(error: unknown): error is NoRouteError {
-    return hasMarker(error, noRouteMarker);
   }
 }
 
-const unsupportedMarker = Symbol.for('@router/core.error.unsupported');
-
 export class UnsupportedOperationError extends RouterError {
-  override readonly code: string = 'unsupported';
+  static override readonly code: string = 'unsupported';
+  static override isInstance: (error: unknown) => error is UnsupportedOperationError = brandCheck('unsupported');
   readonly operation: string;
 
   constructor(operation: string, options: RouterErrorOptions & { hint?: string } = {}) {
@@ -127,22 +119,16 @@ export class UnsupportedOperationError extends RouterError {
       options,
     );
     this.name = 'UnsupportedOperationError';
-    mark(this, unsupportedMarker);
     this.operation = operation;
   }
-
-  static override isInstance(error: unknown): error is UnsupportedOperationError {
-    return hasMarker(error, unsupportedMarker);
-  }
 }
-
-const timeoutMarker = Symbol.for('@router/core.error.timeout');
 
 /** Which budget ran out. */
 export type TimeoutPhase = 'total' | 'first-chunk' | 'idle' | 'queue';
 
 export class TimeoutError extends RouterError {
-  override readonly code: string = 'timeout';
+  static override readonly code: string = 'timeout';
+  static override isInstance: (error: unknown) => error is TimeoutError = brandCheck('timeout');
   readonly phase: TimeoutPhase;
   readonly timeoutMs: number;
 
@@ -158,41 +144,29 @@ export class TimeoutError extends RouterError {
       ...options,
     });
     this.name = 'TimeoutError';
-    mark(this, timeoutMarker);
     this.phase = phase;
     this.timeoutMs = timeoutMs;
   }
-
-  static override isInstance(error: unknown): error is TimeoutError {
-    return hasMarker(error, timeoutMarker);
-  }
 }
-
-const abortedMarker = Symbol.for('@router/core.error.aborted');
 
 /** The caller aborted the call (its signal fired, or it stopped iterating a stream). */
 export class AbortedError extends RouterError {
-  override readonly code: string = 'aborted';
+  static override readonly code: string = 'aborted';
+  static override isInstance: (error: unknown) => error is AbortedError = brandCheck('aborted');
 
   constructor(options: RouterErrorOptions & { reason?: string } = {}) {
     super(`The call was aborted${options.reason ? `: ${options.reason}` : ''}.`, { ...options, isRetryable: false });
     this.name = 'AbortedError';
-    mark(this, abortedMarker);
-  }
-
-  static override isInstance(error: unknown): error is AbortedError {
-    return hasMarker(error, abortedMarker);
   }
 }
-
-const interruptedMarker = Symbol.for('@router/core.error.stream-interrupted');
 
 /**
  * A stream failed after text had reached the caller. `partialText` is all of
  * it; the cause says why. Never retried: a repeat would duplicate text.
  */
 export class StreamInterruptedError extends RouterError {
-  override readonly code: string = 'stream-interrupted';
+  static override readonly code: string = 'stream-interrupted';
+  static override isInstance: (error: unknown) => error is StreamInterruptedError = brandCheck('stream-interrupted');
   readonly partialText: string;
 
   constructor(partialText: string, cause: unknown, options: RouterErrorOptions = {}) {
@@ -204,69 +178,55 @@ export class StreamInterruptedError extends RouterError {
       isRetryable: false,
     });
     this.name = 'StreamInterruptedError';
-    mark(this, interruptedMarker);
     this.partialText = partialText;
-  }
-
-  static override isInstance(error: unknown): error is StreamInterruptedError {
-    return hasMarker(error, interruptedMarker);
   }
 }
 
-const configMarker = Symbol.for('@router/core.error.configuration');
+/**
+ * What a stream that stops with `error` after delivering `partialText` raises:
+ * a StreamInterruptedError carrying the text, except when nothing was
+ * delivered (the error itself, safe to retry), when it already is one, or when
+ * the caller aborted (an abort is not a failure; the text is on the stream).
+ */
+export function failureAfterText(partialText: string, error: RouterError, options: RouterErrorOptions): RouterError {
+  if (partialText === '' || StreamInterruptedError.isInstance(error) || AbortedError.isInstance(error)) return error;
+  return new StreamInterruptedError(partialText, error, options);
+}
 
 /** A router or backend was configured wrongly. Lists every problem at once. */
 export class ConfigurationError extends RouterError {
-  override readonly code: string = 'configuration';
+  static override readonly code: string = 'configuration';
+  static override isInstance: (error: unknown) => error is ConfigurationError = brandCheck('configuration');
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigurationError';
-    mark(this, configMarker);
     this.problems = problems;
-  }
-
-  static override isInstance(error: unknown): error is ConfigurationError {
-    return hasMarker(error, configMarker);
   }
 }
 
-const queueFullMarker = Symbol.for('@router/core.error.queue-full');
-
 /** A concurrency limiter's queue was full: the call was refused without waiting. Retryable later, or on a fallback. */
 export class QueueFullError extends RouterError {
-  override readonly code: string = 'queue-full';
+  static override readonly code: string = 'queue-full';
+  static override isInstance: (error: unknown) => error is QueueFullError = brandCheck('queue-full');
 
   constructor(maxQueue: number, options: RouterErrorOptions = {}) {
     super(`Concurrency queue full (${maxQueue} waiting): raise maxQueue or add a fallback.`, { isRetryable: true, ...options });
     this.name = 'QueueFullError';
-    mark(this, queueFullMarker);
-  }
-
-  static override isInstance(error: unknown): error is QueueFullError {
-    return hasMarker(error, queueFullMarker);
   }
 }
 
-const circuitMarker = Symbol.for('@router/core.error.circuit-open');
-
 /** The backend's circuit breaker is open: the call failed fast. `retryAfterMs` is the cool-down left. */
 export class CircuitOpenError extends RouterError {
-  override readonly code: string = 'circuit-open';
+  static override readonly code: string = 'circuit-open';
+  static override isInstance: (error: unknown) => error is CircuitOpenError = brandCheck('circuit-open');
 
   constructor(options: RouterErrorOptions = {}) {
     super(`Backend "${options.backend}" is failing: its circuit breaker is open.`, options);
     this.name = 'CircuitOpenError';
-    mark(this, circuitMarker);
-  }
-
-  static override isInstance(error: unknown): error is CircuitOpenError {
-    return hasMarker(error, circuitMarker);
   }
 }
-
-const classifyMarker = Symbol.for('@router/core.error.classify');
 
 /** One problem found in a classifier's answer; `path` locates it in the JSON, when known. */
 export interface ClassifyIssue {
@@ -281,20 +241,16 @@ export function describeIssues(issues: readonly ClassifyIssue[]): string {
 
 /** `classify` got no valid answer: `text` is the last raw reply, `issues` every problem found in it. */
 export class ClassifyError extends RouterError {
-  override readonly code: string = 'classify';
+  static override readonly code: string = 'classify';
+  static override isInstance: (error: unknown) => error is ClassifyError = brandCheck('classify');
   readonly text: string;
   readonly issues: readonly ClassifyIssue[];
 
   constructor(text: string, issues: readonly ClassifyIssue[], options: RouterErrorOptions = {}) {
     super(`No valid answer after re-asking: ${describeIssues(issues)}`, options);
     this.name = 'ClassifyError';
-    mark(this, classifyMarker);
     this.text = text;
     this.issues = issues;
-  }
-
-  static override isInstance(error: unknown): error is ClassifyError {
-    return hasMarker(error, classifyMarker);
   }
 }
 

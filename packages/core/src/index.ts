@@ -21,6 +21,7 @@ export {
   CircuitOpenError,
   ClassifyError,
   ConfigurationError,
+  describeIssues,
   InvalidRequestError,
   isRetryableStatus,
   NoRouteError,
@@ -84,8 +85,6 @@ export type { RetryPolicy } from './reliability/retry.ts';
 export type { BackendPolicy, FallbackTarget, RoutePolicy } from './reliability/chain.ts';
 export { withReliability } from './reliability/with-reliability.ts';
 export type { FallbackClient, WithReliabilityOptions } from './reliability/with-reliability.ts';
-export { classify } from './classify.ts';
-export type { ClassifyOptions, ClassifyValidator } from './classify.ts';
 export type { StandardIssue, StandardOutput, StandardPathSegment, StandardResult, StandardSchemaV1 } from './standard-schema.ts';
 export { createTimingLog, timingLogFormatFromEnv } from './timing-log.ts';
 export type { TimingLogFormat, TimingLogOptions } from './timing-log.ts';

@@ -1,5 +1,5 @@
-import { ConfigurationError, NoRouteError, RouterError } from './errors.ts';
-import { emit, type RouterListener } from './events.ts';
+import { ConfigurationError, NoRouteError, toRouterError } from './errors.ts';
+import { emit, type CallStartEvent, type RouterListener } from './events.ts';
 import type { BreakerState } from './reliability/breaker.ts';
 import { createChainClient, type BackendPolicy, type ChainLink, type FallbackTarget, type RouteClient, type RoutePolicy } from './reliability/chain.ts';
 import { CompletionStream } from './stream.ts';
@@ -278,8 +278,33 @@ export function createRouter(config: RouterConfig): Router {
     return { name: found.backend, client: (found.rule ?? table).serving!.client };
   };
 
-  const failed = (error: unknown, backend: string, model: string): RouterError =>
-    RouterError.isInstance(error) ? error : new RouterError(String(error), { cause: error, backend, model });
+  /** Runs one call with its start, and its end or error, reported to the listeners. */
+  const observe = async <R extends Completion | Embeddings>(
+    base: Omit<CallStartEvent, 'type'>,
+    run: (callId: number) => Promise<R>,
+    outputChars: (result: R) => number,
+  ): Promise<R> => {
+    const started = performance.now();
+    emit(listeners, { type: 'call-start', ...base });
+    try {
+      const result = await run(base.callId);
+      emit(listeners, {
+        type: 'call-end',
+        ...base,
+        durationMs: performance.now() - started,
+        outputChars: outputChars(result),
+        servedBy: result.backend,
+        attempts: result.attempts,
+        ...('finishReason' in result && { finishReason: result.finishReason }),
+        ...(result.usage && { usage: result.usage }),
+      });
+      return result;
+    } catch (error) {
+      const typed = toRouterError(error, base);
+      emit(listeners, { type: 'call-error', ...base, durationMs: performance.now() - started, outputChars: 0, error: typed });
+      throw typed;
+    }
+  };
 
   return {
     name: config.name ?? 'router',
@@ -322,28 +347,8 @@ export function createRouter(config: RouterConfig): Router {
       const { name: backend, client } = resolve(options.model, 'generate');
       // Without subscribers the router adds nothing to the call.
       if (listeners.length === 0) return client.generate(messages, options);
-      const callId = ++nextCallId;
-      const base = { callId, operation: 'generate' as const, backend, model: options.model, inputChars: messageChars(messages) };
-      const started = performance.now();
-      emit(listeners, { type: 'call-start', ...base });
-      try {
-        const completion = await client.generate(messages, options, callId);
-        emit(listeners, {
-          type: 'call-end',
-          ...base,
-          durationMs: performance.now() - started,
-          outputChars: completion.text.length,
-          servedBy: completion.backend,
-          attempts: completion.attempts,
-          finishReason: completion.finishReason,
-          ...(completion.usage && { usage: completion.usage }),
-        });
-        return completion;
-      } catch (error) {
-        const typed = failed(error, backend, options.model);
-        emit(listeners, { type: 'call-error', ...base, durationMs: performance.now() - started, outputChars: 0, error: typed });
-        throw typed;
-      }
+      const base = { callId: ++nextCallId, operation: 'generate' as const, backend, model: options.model, inputChars: messageChars(messages) };
+      return observe(base, (callId) => client.generate(messages, options, callId), (completion) => completion.text.length);
     },
 
     stream(messages: readonly Message[], options: CallOptions): CompletionStream {
@@ -366,25 +371,7 @@ export function createRouter(config: RouterConfig): Router {
       let inputChars = 0;
       for (const text of inputs) inputChars += text.length;
       const base = { callId: ++nextCallId, operation: 'embed' as const, backend, model: options.model, inputChars, inputs: inputs.length };
-      const started = performance.now();
-      emit(listeners, { type: 'call-start', ...base });
-      try {
-        const result = await client.embed(input, options, base.callId);
-        emit(listeners, {
-          type: 'call-end',
-          ...base,
-          durationMs: performance.now() - started,
-          outputChars: 0,
-          servedBy: result.backend,
-          attempts: result.attempts,
-          ...(result.usage && { usage: result.usage }),
-        });
-        return result;
-      } catch (error) {
-        const typed = failed(error, backend, options.model);
-        emit(listeners, { type: 'call-error', ...base, durationMs: performance.now() - started, outputChars: 0, error: typed });
-        throw typed;
-      }
+      return observe(base, (callId) => client.embed(input, options, callId), () => 0);
     },
   };
 }
@@ -404,7 +391,7 @@ function observedStream(
     let reported = false;
     const reportError = (error: unknown): void => {
       reported = true;
-      const typed = RouterError.isInstance(error) ? error : new RouterError(String(error), { cause: error, backend: target.name });
+      const typed = toRouterError(error, base);
       emit(listeners, {
         type: 'call-error',
         ...base,

@@ -22,6 +22,8 @@ export class CallScope {
   #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   #phaseTimer: ReturnType<typeof setTimeout> | undefined;
   #phase: TimeoutPhase | undefined;
+  /** The budget the deadline came from, for the timeout's message. */
+  readonly #budgetMs: number;
   /** Absolute deadline in epoch milliseconds, if any. */
   readonly deadline: number | undefined;
 
@@ -42,14 +44,14 @@ export class CallScope {
         callerSignal.addEventListener('abort', this.#onCallerAbort, { once: true });
       }
     }
+    this.#budgetMs = options.timeoutMs ?? (this.deadline === undefined ? 0 : this.deadline - now);
     if (this.deadline !== undefined && !this.#controller.signal.aborted) {
-      const budget = options.timeoutMs ?? this.deadline - now;
-      const wait = Math.max(0, this.deadline - now);
-      this.#deadlineTimer = setTimeout(
-        () => this.abort(new TimeoutError('total', budget, { ...this.#errorContext(), hint: context.timeoutHint })),
-        wait,
-      );
+      this.#deadlineTimer = setTimeout(() => this.#expire(), Math.max(0, this.deadline - now));
     }
+  }
+
+  #expire(): void {
+    this.abort(new TimeoutError('total', this.#budgetMs, { ...this.#errorContext(), hint: this.#context.timeoutHint }));
   }
 
   get signal(): AbortSignal {
@@ -68,6 +70,8 @@ export class CallScope {
 
   /** Why the call was aborted, as a typed error (undefined while it runs). */
   abortError(): RouterError | undefined {
+    // A failure can surface a moment after the deadline but before its timer fires: that is the deadline's doing.
+    if (!this.#controller.signal.aborted && this.deadline !== undefined && Date.now() >= this.deadline) this.#expire();
     if (!this.#controller.signal.aborted) return undefined;
     const reason: unknown = this.#controller.signal.reason;
     return RouterError.isInstance(reason) ? reason : new AbortedError({ ...this.#errorContext(), cause: reason });
@@ -85,7 +89,9 @@ export class CallScope {
     }
     this.clearPhaseTimer();
     this.#phase = phase;
-    this.#phaseTimer = setTimeout(() => this.abort(new TimeoutError(phase, ms, this.#errorContext())), ms);
+    // A slow first chunk is where a cold start shows, so it carries the backend's hint too.
+    const hint = phase === 'first-chunk' ? this.#context.timeoutHint : undefined;
+    this.#phaseTimer = setTimeout(() => this.abort(new TimeoutError(phase, ms, { ...this.#errorContext(), hint })), ms);
   }
 
   clearPhaseTimer(): void {

@@ -171,9 +171,11 @@ describe('createBackend: stream', () => {
       controller.abort();
       if (call.signal.aborted) return; // the SDK's quiet end
     });
-    const error = await backend.stream(msgs, { model: 'm', signal: controller.signal }).collect().catch((e: unknown) => e);
-    expect(StreamInterruptedError.isInstance(error)).toBe(true);
-    expect(AbortedError.isInstance((error as Error).cause)).toBe(true);
+    const stream = backend.stream(msgs, { model: 'm', signal: controller.signal });
+    const error = await stream.collect().catch((e: unknown) => e);
+    // The caller's own abort is not a failure to report as an interruption; the text is on the stream.
+    expect(AbortedError.isInstance(error)).toBe(true);
+    expect(stream.text).toBe('a');
   });
 
   it('leaving the loop early aborts the request and rejects completion with AbortedError', async () => {
@@ -217,5 +219,36 @@ describe('createBackend: stream', () => {
     const error = await backend.generate(msgs, { model: 'm' }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/cold start/);
     await expect(backend.generate(msgs, { model: 'm', timeoutMs: 500 })).resolves.toMatchObject({ text: 'late' });
+  });
+
+  it('a slow first chunk carries the backend hint too (where cold starts show)', async () => {
+    const backend = createBackend({
+      name: 'cold',
+      defaults: { firstChunkTimeoutMs: 20 },
+      timeoutHint: 'The first call to a model may be a cold start.',
+      generate: () => Promise.resolve({ text: '', finishReason: 'stop' as const }),
+      async *stream(call) {
+        await sleep(200, undefined, { signal: call.signal });
+        yield* words('late');
+      },
+    });
+    const error = await backend.stream(msgs, { model: 'm' }).collect().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'timeout', phase: 'first-chunk' });
+    expect((error as Error).message).toMatch(/cold start/);
+  });
+
+  it('an error that surfaces just after the deadline, before its timer fires, is the deadline timeout', async () => {
+    const backend = createBackend({
+      name: 'busy',
+      async generate() {
+        // Block the event loop past the deadline so the failure is seen before the timer runs.
+        const until = Date.now() + 30;
+        while (Date.now() < until);
+        throw new BackendError('connection reset', { isRetryable: true });
+      },
+      stream: () => words(),
+    });
+    const error = await backend.generate(msgs, { model: 'm', timeoutMs: 10 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'timeout', phase: 'total' });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { classify } from '../src/classify.ts';
 import {
   BackendError,
-  classify,
   ClassifyError,
   createBackend,
   type BackendCall,

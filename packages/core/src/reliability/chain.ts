@@ -1,5 +1,5 @@
 import type { Backend } from '../backend.ts';
-import { AbortedError, BackendError, CircuitOpenError, RouterError, StreamInterruptedError, TimeoutError } from '../errors.ts';
+import { AbortedError, BackendError, CircuitOpenError, failureAfterText, toRouterError, type RouterError } from '../errors.ts';
 import { emit, type RouterEvent, type RouterListener } from '../events.ts';
 import { CallScope } from '../scope.ts';
 import { CompletionStream } from '../stream.ts';
@@ -55,8 +55,6 @@ type Lease = (error?: RouterError) => void;
 
 interface Call {
   scope: CallScope;
-  /** The call's time budget in ms, for the error when its deadline passes. */
-  budgetMs: number;
   operation: Operation;
   callId: number;
   model: string;
@@ -68,10 +66,6 @@ const defaultFallbackOn = (error: RouterError): boolean => error.isRetryable || 
 const costOf = (link: ChainLink, model: string): number => (link.client as Partial<Backend>).costOf?.(model) ?? 1;
 
 const modelOf = (link: ChainLink, call: Call): string => link.model ?? call.model;
-
-function toRouterError(error: unknown, backend: string): RouterError {
-  return RouterError.isInstance(error) ? error : new BackendError(String(error), { cause: error, backend });
-}
 
 /** A reliability event without the fields every event of the call shares. */
 type OwnFields<E> = E extends RouterEvent ? Omit<E, 'callId' | 'operation' | 'backend' | 'model'> : never;
@@ -170,10 +164,8 @@ async function run<O extends CallOptions | EmbedOptions, T>(
       if (!keepLease) lease();
       return { value, lease, attempts };
     } catch (caught) {
-      const error = toRouterError(caught, link.name);
+      const error = toRouterError(caught, { backend: link.name });
       lease?.(error);
-      // An attempt can see the shared deadline pass a moment before the call's own timer fires.
-      if (call.scope.remainingMs() === 0) call.scope.abort(new TimeoutError('total', call.budgetMs, { backend: links[0]!.name, model: call.model }));
       const stopped = call.scope.abortError();
       if (stopped) throw stopped;
       const next = links[index + 1];
@@ -199,11 +191,16 @@ async function run<O extends CallOptions | EmbedOptions, T>(
  */
 export function createChainClient(links: readonly ChainLink[], listeners: readonly RouterListener[]): RouteClient {
   const primary = links[0]!;
-  const begin = (operation: Operation, options: CallOptions | EmbedOptions, callId = 0): Call => {
-    const timeoutMs = options.timeoutMs ?? primary.policy.timeoutMs;
-    const scope = new CallScope({ signal: options.signal, deadline: options.deadline, timeoutMs }, { backend: primary.name, model: options.model });
-    return { scope, budgetMs: timeoutMs ?? scope.remainingMs(), operation, callId, model: options.model, listeners };
-  };
+  const begin = (operation: Operation, options: CallOptions | EmbedOptions, callId = 0): Call => ({
+    scope: new CallScope(
+      { signal: options.signal, deadline: options.deadline, timeoutMs: options.timeoutMs ?? primary.policy.timeoutMs },
+      { backend: primary.name, model: options.model },
+    ),
+    operation,
+    callId,
+    model: options.model,
+    listeners,
+  });
 
   const once = async <O extends CallOptions | EmbedOptions, R extends Completion | Embeddings>(
     call: Call,
@@ -247,9 +244,8 @@ export function createChainClient(links: readonly ChainLink[], listeners: readon
           completion.attempts += got.attempts - 1;
           return completion;
         } catch (caught) {
-          const error = toRouterError(caught, primary.name);
-          const text = opened?.inner.text;
-          failure = text && !StreamInterruptedError.isInstance(error) ? new StreamInterruptedError(text, error, { backend: primary.name, model: options.model }) : error;
+          const error = toRouterError(caught, { backend: primary.name });
+          failure = failureAfterText(opened?.inner.text ?? '', error, { backend: primary.name, model: options.model });
           throw failure;
         } finally {
           if (!completed) {

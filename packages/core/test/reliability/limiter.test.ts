@@ -241,7 +241,7 @@ describe('limiter on a backend', () => {
     // Freed at once, before the caller reads again.
     expect(limiter.active).toBe(0);
     expect(backend.calls[0]!.call.signal.aborted).toBe(true);
-    await expect(iterator.next()).rejects.toMatchObject({ code: 'stream-interrupted' });
+    await expect(iterator.next()).rejects.toMatchObject({ code: 'aborted' });
   });
 
   it('rejects queued callers promptly when they abort, and frees slots of aborted calls in flight', async () => {
