@@ -3,7 +3,7 @@ import type { Backend, BackendCall, BackendEmbedCall, ErrorContext } from '@rout
 import type OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, EmbeddingCreateParams } from 'openai/resources';
 import { baseURLProblem, lazyClient, sdkTimeout } from './client.ts';
-import { mapSdkError } from './errors.ts';
+import { errorInResponse, mapSdkError, type ErrorMappingContext } from './errors.ts';
 import { chatBody, embedBody, reservedChatFields, reservedFieldIn } from './request.ts';
 import { toFinishReason, toStreamParts, toUsage } from './response.ts';
 import type { ModelInfo, OpenAICompatibleSettings, RequestOptions } from './settings.ts';
@@ -63,8 +63,9 @@ export function createOpenAICompatibleBackend<ExtraBody extends object = Record<
     extraBodyKey: settings.extraBodyKey,
   };
 
+  const errorContext = (context: ErrorContext): ErrorMappingContext => ({ ...context, url: client.displayURL, hints: settings.hints });
   const mapError = (error: unknown, context: ErrorContext): RouterError | undefined =>
-    settings.mapError?.(error, context) ?? mapSdkError(error, { ...context, url: client.displayURL, hints: settings.hints });
+    settings.mapError?.(error, context) ?? mapSdkError(error, errorContext(context));
 
   const sdkOptions = (call: BackendCall | BackendEmbedCall) => ({
     signal: call.signal,
@@ -88,6 +89,9 @@ export function createOpenAICompatibleBackend<ExtraBody extends object = Record<
     async generate(call) {
       const body = chatRequest(call, false) as unknown as ChatCompletionCreateParamsNonStreaming;
       const completion = await client.get().chat.completions.create(body, sdkOptions(call));
+      // Some services (OpenRouter among them) answer 200 with an error object instead of a completion.
+      const failure = (completion as { error?: { code?: unknown; message?: unknown } }).error;
+      if (failure) throw errorInResponse(failure, 'in its response', errorContext({ operation: 'generate', backend: name, model: call.options.model }));
       const choice = completion.choices?.[0];
       if (!choice) {
         throw new BackendError(`${name}: the response contained no choices.`, { backend: name, model: call.options.model, isRetryable: true });

@@ -127,23 +127,38 @@ function statusError(error: APIError & { status: number }, context: ErrorMapping
   });
 }
 
-/** An error event inside a 200 stream (the SDK throws it with no status). */
-function inStreamError(error: APIError, context: ErrorMappingContext): BackendError {
+/**
+ * An error object the service sent with HTTP 200 — as an event inside a stream
+ * (OpenRouter style), or as the whole body of a completion — whose `code`, a
+ * status or a named kind, says whether a repeat may fix it.
+ */
+export function errorInResponse(
+  payload: { code?: unknown; message?: unknown } | undefined,
+  where: string,
+  context: ErrorMappingContext,
+  cause?: unknown,
+): BackendError {
   const { backend, model } = context;
-  const code: unknown = error.code ?? (error.error as { code?: unknown } | undefined)?.code;
+  const code = payload?.code;
   const numeric = typeof code === 'number' ? code : typeof code === 'string' && /^\d{3}$/.test(code) ? Number(code) : undefined;
   const status = numeric !== undefined && numeric >= 400 && numeric < 600 ? numeric : undefined;
   const isRetryable = status !== undefined ? isRetryableStatus(status) : typeof code === 'string' && transientErrorType.test(code);
-  const detail = truncate(describeErrorBody(error.error) ?? error.message, maxMessageDetail);
-  return new BackendError(`${backend}: the service reported an error inside the stream: ${detail}`, {
+  const detail = truncate(describeErrorBody(payload) ?? 'no details', maxMessageDetail);
+  return new BackendError(`${backend}: the service reported an error ${where}: ${detail}`, {
     backend,
     model,
     status,
     isRetryable,
-    responseBody: responseBodyOf(error),
+    responseBody: payload === undefined ? undefined : truncate(JSON.stringify(payload), maxResponseBody),
     url: context.url,
-    cause: error,
+    cause,
   });
+}
+
+/** An error event inside a 200 stream (the SDK throws it with no status). */
+function inStreamError(error: APIError, context: ErrorMappingContext): BackendError {
+  const payload = (error.error as { code?: unknown; message?: unknown } | undefined) ?? { code: error.code, message: error.message };
+  return errorInResponse({ code: error.code ?? payload.code, message: payload.message ?? error.message }, 'inside the stream', context, error);
 }
 
 function connectionError(error: unknown, code: string | undefined, context: ErrorMappingContext): BackendError {

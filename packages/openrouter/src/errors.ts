@@ -146,12 +146,12 @@ export function createErrorMapper(options: { baseURL: string; secret: () => stri
       if (status < 400) {
         // OpenRouter can answer 200 with an error object instead of a completion.
         if (isPlainObject(error.data)) return fromPayload(error.data, error.message, error, context, error.isRetryable);
-        // Otherwise the body broke off mid-read (retryable, as the SDK marks network failures) or was unreadable.
+        // Otherwise the body broke off mid-read or was unreadable: a glitch a repeat may fix.
         const why = error.cause instanceof Error ? ` (${error.cause.message})` : '';
         return build(context, {
           detail: error.message + why,
           message: (detail) => `${context.backend}: reading OpenRouter's response failed: ${detail}`,
-          isRetryable: error.isRetryable,
+          isRetryable: true,
           cause: error,
         });
       }
@@ -169,8 +169,9 @@ export function createErrorMapper(options: { baseURL: string; secret: () => stri
     if (JSONParseError.isInstance(error) || TypeValidationError.isInstance(error)) {
       return build(context, {
         detail: error.message.split('\n')[0],
-        message: (detail) => `${context.backend}: OpenRouter sent a response this client cannot read: ${detail} Check that baseURL points at OpenRouter's API.`,
-        isRetryable: false,
+        message: (detail) => `${context.backend}: OpenRouter sent a response this client cannot read: ${detail} If it persists, check that baseURL points at OpenRouter's API.`,
+        // Usually a broken event, which a repeat fixes; a wrong baseURL fails the same way every time and stops after the retries.
+        isRetryable: true,
         cause: error,
       });
     }

@@ -141,12 +141,19 @@ describe('errors reported inside a stream', () => {
     expect(BackendError.isInstance(error.cause) && error.cause.isRetryable).toBe(true);
   });
 
-  it('a malformed event is a typed error, not a crash', async () => {
+  it('a malformed event is a typed, retryable error (a broken event is a glitch), not a crash', async () => {
     sim.simulator().addFault({ fault: { kind: 'malformed-event', afterChunks: 1 } });
     const error = await caught(() => sim.backend().stream(user, { model: 'm/a' }).collect());
     const typed = StreamInterruptedError.isInstance(error) ? error.cause : error;
     if (!BackendError.isInstance(typed)) throw error;
     expect(typed.message).toContain('cannot read');
+    expect(typed.isRetryable).toBe(true);
+  });
+
+  it('a malformed completion body is retryable too', async () => {
+    sim.simulator().addFault({ fault: { kind: 'malformed-event' } });
+    const error = await caught(() => sim.backend().generate(user, { model: 'm/a' }));
+    expect(error).toMatchObject({ code: 'backend', isRetryable: true });
   });
 });
 
