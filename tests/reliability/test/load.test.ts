@@ -1,8 +1,7 @@
 import { AbortedError, ConcurrencyLimiter, createRouter, RouterError, StreamInterruptedError, type Router } from '@router/core';
 import { simulatedReply, startSimulator, type Fault, type Simulator } from '@router/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adapters, createFallback, testApiKey } from './support/adapters.ts';
-import { createFeatherlessBackend } from '@router/featherless';
+import { adapters, createFallback } from './support/adapters.ts';
 import { describeError, messages, watchUnhandledRejections } from './support/harness.ts';
 import { settledHeapBytes } from './support/heap.ts';
 
@@ -32,10 +31,9 @@ const profile = { ttftMs: 3, outputTokens: 8, tokensPerChunk: 2 };
 const fallbackName = 'fallback';
 
 /**
- * Faults that every adapter turns into a retryable error before any text
- * reached the caller, so a fallback must save the call. (Malformed bodies and
- * error objects in 200 answers are in the fault matrix; some adapters do not
- * recover from them yet.)
+ * Faults that strike before any text reached the caller, so a retry or the
+ * fallback must save the call. (Those after the first chunk end in
+ * StreamInterruptedError by design: the fault matrix covers them.)
  */
 const recoverableFaults: Record<'generate' | 'stream', Fault[]> = {
   generate: [
@@ -44,6 +42,8 @@ const recoverableFaults: Record<'generate' | 'stream', Fault[]> = {
     { kind: 'status', status: 429, retryAfter: '1' },
     { kind: 'reset' },
     { kind: 'close-mid-stream' },
+    { kind: 'malformed-event' },
+    { kind: 'error-event', code: 502 },
     { kind: 'stall', phase: 'headers', ms: 5_000 },
   ],
   stream: [
@@ -51,6 +51,7 @@ const recoverableFaults: Record<'generate' | 'stream', Fault[]> = {
     { kind: 'status', status: 429, retryAfter: '1' },
     { kind: 'reset' },
     { kind: 'close-mid-stream', afterChunks: 0 },
+    { kind: 'malformed-event', afterChunks: 0 },
     { kind: 'error-event', afterChunks: 0, code: 503 },
     { kind: 'stall', phase: 'first-chunk', ms: 5_000 },
   ],
@@ -169,12 +170,8 @@ describe('bounded load', () => {
     const router = createRouter({
       backends: {
         ...Object.fromEntries(
-          adapters.map((adapter) => {
-            const baseURL = sims.get(adapter.name)!.baseURL(adapter.dialect);
-            // Featherless knows its plan: the limiter counts units (`costOf`), as the simulator does.
-            const backend = adapter.name === 'featherless' ? createFeatherlessBackend({ name: adapter.name, baseURL, apiKey: testApiKey, planUnits: primaryLimit }) : adapter.create(baseURL, adapter.name);
-            return [adapter.name, backend];
-          }),
+          // The Featherless backend's `costOf` gives plan units by model size, so its limiter counts units as the plan does.
+          adapters.map((adapter) => [adapter.name, adapter.create(sims.get(adapter.name)!.baseURL(adapter.dialect), adapter.name)]),
         ),
         [fallbackName]: createFallback(fallbackSim.baseURL('openai')),
       },
@@ -222,7 +219,7 @@ describe('bounded load', () => {
     for (const adapter of adapters) {
       const sim = sims.get(adapter.name)!;
       expect(sim.maxInFlight, `${adapter.name}: most requests in flight at once`).toBeLessThanOrEqual(primaryLimit);
-      expect(sim.maxInFlight, `${adapter.name}: the limit was reached`).toBeGreaterThan(primaryLimit / 2);
+      expect(sim.maxInFlight, `${adapter.name}: the limiter had work (over half its limit in flight at once)`).toBeGreaterThan(primaryLimit / 2);
     }
     expect(fallbackSim.maxInFlight, 'fallback: most requests in flight at once').toBeLessThanOrEqual(fallbackLimit);
     // Featherless refuses what is over the plan with 429: none of those, only the injected ones.
