@@ -44,7 +44,8 @@ export class CallScope {
         callerSignal.addEventListener('abort', this.#onCallerAbort, { once: true });
       }
     }
-    this.#budgetMs = options.timeoutMs ?? (this.deadline === undefined ? 0 : this.deadline - now);
+    // What this scope really had: with a shared deadline, an attempt's own timeoutMs may be more than is left.
+    this.#budgetMs = this.deadline === undefined ? 0 : Math.max(0, this.deadline - now);
     if (this.deadline !== undefined && !this.#controller.signal.aborted) {
       this.#deadlineTimer = setTimeout(() => this.#expire(), Math.max(0, this.deadline - now));
     }
