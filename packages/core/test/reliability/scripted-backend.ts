@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createBackend, type Backend, type BackendCall, type BackendEmbedCall, type Message, type StreamPart } from '../../src/index.ts';
 
 /** What one call does. Unscripted calls answer `reply` at once. */
@@ -39,21 +40,6 @@ export interface Scripted extends Backend {
   readonly maxInFlight: number;
 }
 
-/** Sleeps, or rejects with the signal's reason when it aborts; leaves no listener behind. */
-export function wait(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 export const chunksOf = (text: string): string[] => text.split(/(?<= )/);
 
@@ -71,8 +57,8 @@ export function scriptedBackend(options: ScriptedOptions = {}): Scripted {
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     const step = script.shift() ?? options.step ?? {};
-    if (step.hang) await wait(1e9, call.signal);
-    if (step.delayMs) await wait(step.delayMs, call.signal);
+    if (step.hang) await sleep(1e9, undefined, { signal: call.signal });
+    if (step.delayMs) await sleep(step.delayMs, undefined, { signal: call.signal });
     return step;
   };
 
@@ -95,7 +81,7 @@ export function scriptedBackend(options: ScriptedOptions = {}): Scripted {
         const chunks = chunksOf(reply);
         for (let i = 0; i < chunks.length; i++) {
           if (step.error !== undefined && i === (step.afterChunks ?? 0)) throw step.error;
-          if (i > 0 && step.chunkDelayMs) await wait(step.chunkDelayMs, call.signal);
+          if (i > 0 && step.chunkDelayMs) await sleep(step.chunkDelayMs, undefined, { signal: call.signal });
           yield { type: 'text', text: chunks[i]! };
         }
         if (step.error !== undefined) throw step.error;
