@@ -1,0 +1,11 @@
+import type { BenchCase } from '../context.ts';
+import { coreBundleCase } from './core-bundle.ts';
+import { generateCase } from './generate.ts';
+import { streamCase } from './stream.ts';
+import { hooksCase } from './hooks.ts';
+import { memoryCase } from './memory.ts';
+import { sweepCase } from './sweep.ts';
+import { turnCase } from './turn.ts';
+
+/** The cases, in the order of the issue. */
+export const benchCases: readonly BenchCase[] = [generateCase, streamCase, sweepCase, memoryCase, hooksCase, coreBundleCase, turnCase];

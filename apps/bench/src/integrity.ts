@@ -1,0 +1,73 @@
+import { replyTokens, type BenchModel } from './simulator/models.ts';
+
+/** Chunks that did not arrive as sent, over every stream checked. */
+export interface IntegrityCounts {
+  streams: number;
+  /** Chunks that never arrived. */
+  lost: number;
+  /** Chunks that arrived more than once. */
+  duplicated: number;
+  /** Chunks that arrived after a later one, or text that was never sent. */
+  reordered: number;
+}
+
+const tokenIndex = (text: string): number | undefined => {
+  const match = /^w(\d+) ?$/.exec(text);
+  return match ? Number(match[1]) : undefined;
+};
+
+/**
+ * Checks every stream of one model against the reply the simulator sends.
+ * The common case (each chunk the next expected word) costs one comparison;
+ * only a stream that goes wrong pays for working out how.
+ */
+export class IntegrityCheck {
+  readonly counts: IntegrityCounts = { streams: 0, lost: 0, duplicated: 0, reordered: 0 };
+  readonly #tokens: readonly string[];
+
+  constructor(model: BenchModel) {
+    this.#tokens = replyTokens(model.chunks);
+  }
+
+  /** Starts checking one stream: feed it each chunk, then call `end`. */
+  begin(): { take(text: string): void; end(): void } {
+    const tokens = this.#tokens;
+    const counts = this.counts;
+    let next = 0;
+    /** Which words arrived; only kept once the stream has gone wrong. */
+    let seen: Uint8Array | undefined;
+    let highest = -1;
+    const slowPath = (text: string): void => {
+      if (!seen) {
+        seen = new Uint8Array(tokens.length);
+        seen.fill(1, 0, next);
+        highest = next - 1;
+      }
+      const index = tokenIndex(text);
+      if (index === undefined || index >= tokens.length || tokens[index] !== text) counts.reordered++;
+      else if (seen[index]) counts.duplicated++;
+      else {
+        seen[index] = 1;
+        if (index < highest) counts.reordered++;
+        highest = Math.max(highest, index);
+      }
+    };
+    return {
+      take(text) {
+        if (!seen && text === tokens[next]) next++;
+        else slowPath(text);
+      },
+      end() {
+        counts.streams++;
+        counts.lost += seen ? seen.length - seen.reduce((sum, bit) => sum + bit, 0) : tokens.length - next;
+      },
+    };
+  }
+
+  /** Checks a whole (non-streamed) reply. */
+  checkText(text: string): void {
+    const reader = this.begin();
+    for (const token of text.match(/\S+\s*/g) ?? []) reader.take(token);
+    reader.end();
+  }
+}

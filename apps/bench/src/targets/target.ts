@@ -1,0 +1,20 @@
+/**
+ * One way of calling a model: the SDK directly, or a router through the
+ * adapter built on that SDK. Both sides do the same work per call (send the
+ * request, read the text) so that what differs between them is the router.
+ */
+export interface Target {
+  label: string;
+  /** One non-streaming call; resolves with the reply text. */
+  generate(model: string): Promise<string>;
+  /** One streamed call; `onText` gets each text chunk as it arrives. */
+  stream(model: string, onText: (text: string) => void): Promise<void>;
+}
+
+/** A direct SDK and the router over that SDK's adapter. */
+export interface TargetPair {
+  /** Which SDK: `openai` or `ai`. */
+  path: string;
+  direct: Target;
+  router: Target;
+}
