@@ -74,7 +74,7 @@ async function main(): Promise<number> {
 
   let simulator: Simulator | undefined;
   if (config.mode === 'simulated') ({ simulator, config } = await startSimulatedServices(config));
-  (config.json ? err : out)(`${describeMode(config, simulator)}\n`);
+  (config.json ? err : out)(`${describeMode(config, simulator)} (Node ${process.version})\n`);
 
   const memory = Memory.open(config.db);
   const callLog = new CallLog();
