@@ -41,8 +41,14 @@ export function costRatio(prefix: string, unit: string, direct: readonly number[
   };
 }
 
-/** Lost, duplicated and reordered chunks: each must be zero, or the run is invalid. */
-export function integrityFigures(prefix: string, counts: IntegrityCounts): Figures {
+/** Lost, duplicated and reordered chunks over every variant: each must be zero, or the run is invalid. */
+export function integrityFigures(prefix: string, samples: readonly { integrity: IntegrityCounts }[]): Figures {
+  const counts = { lost: 0, duplicated: 0, reordered: 0 };
+  for (const { integrity } of samples) {
+    counts.lost += integrity.lost;
+    counts.duplicated += integrity.duplicated;
+    counts.reordered += integrity.reordered;
+  }
   const figures: Record<string, Figure> = {
     [`${prefix}.lostChunks`]: mustBeZero(counts.lost, 'chunks'),
     [`${prefix}.duplicatedChunks`]: mustBeZero(counts.duplicated, 'chunks'),

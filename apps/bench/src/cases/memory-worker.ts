@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CircuitBreaker, ConcurrencyLimiter } from '@router/core';
 import { benchModels } from '../simulator/models.ts';
 import type { SimulatorURLs } from '../simulator/process.ts';
+import { buildTarget } from '../targets/build.ts';
 import { directOpenAI } from '../targets/direct.ts';
 import { openaiCompatibleRouter, routerTarget } from '../targets/routers.ts';
 import type { Target } from '../targets/target.ts';
@@ -105,7 +106,7 @@ async function manyCalls(side: MemoryTask['side'], urls: SimulatorURLs, count: n
 const task = JSON.parse(process.argv[2] ?? '{}') as MemoryTask;
 const result =
   task.task === 'open-streams'
-    ? await openStreams(task.side === 'direct' ? directOpenAI(task.urls.openaiURL) : routerTarget('router', openaiCompatibleRouter(task.urls.openaiURL)), task.count)
+    ? await openStreams(buildTarget({ sdk: 'openai', side: task.side }, task.urls), task.count)
     : await manyCalls(task.side, task.urls, task.count);
 process.stdout.write(`${JSON.stringify(result)}\n`);
 // Held streams keep sockets open: leave without waiting for them.

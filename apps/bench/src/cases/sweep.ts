@@ -1,12 +1,10 @@
 import { integrityFigures, pairedRatio } from '../compare.ts';
 import type { BenchCase } from '../context.ts';
 import { atLeast, figure, type Figures } from '../figures.ts';
-import { IntegrityCheck } from '../integrity.ts';
-import { streamOp } from '../ops.ts';
-import { alternate } from '../rounds.ts';
+import { openVariants, type Samples } from '../rounds.ts';
 import { benchModels } from '../simulator/models.ts';
 import { median } from '../stats.ts';
-import { openaiPair } from '../targets/pairs.ts';
+import { directVsRouter } from '../variant.ts';
 
 const model = benchModels.paced;
 /** The level the throughput goal applies to. */
@@ -18,22 +16,24 @@ export const sweepCase: BenchCase = {
   title: `concurrency sweep of paced streams (${model.chunks} chunks at ${model.profile.tokensPerSecond}/s after ${model.profile.ttftMs} ms), openai path`,
   async run({ sim, quick, progress }) {
     const levels = quick ? [1, 16, 64] : [1, 16, 64, 256];
-    const rounds = quick ? 2 : 4;
-    const pair = openaiPair(sim);
-    const check = new IntegrityCheck(model);
-    const variants = [streamOp(pair.direct, model, check), streamOp(pair.router, model, check)];
+    const plan = quick ? { rounds: 2, roundMs: 700, warmupMs: 500 } : { rounds: 3, roundMs: 1_200, warmupMs: 1_000 };
     const figures: Figures = {};
-    for (const concurrency of levels) {
-      // Enough streams per round for every worker to run several after the first wave.
-      const perRound = Math.max(quick ? 4 : 8, concurrency * (quick ? 3 : 4));
-      progress(`sweep: ${concurrency} at once, ${rounds} rounds of ${perRound} streams each way`);
-      const [direct, router] = await alternate(variants, { rounds, perRound, warmup: concurrency, concurrency });
-      const ratio = pairedRatio(direct!.opsPerSecond, router!.opsPerSecond);
-      figures[`c${concurrency}.direct`] = figure(median(direct!.opsPerSecond), 'streams/s');
-      figures[`c${concurrency}.router`] = figure(median(router!.opsPerSecond), 'streams/s');
-      figures[`c${concurrency}.ratio`] = concurrency === goalLevel ? atLeast(ratio, '×', 0.95, '≥ 0.95×') : figure(ratio, '×');
+    let last: Samples[] = [];
+    const variants = await openVariants(sim, directVsRouter('openai', 'stream', 'paced'));
+    try {
+      for (const concurrency of levels) {
+        progress(`sweep: ${concurrency} at once, ${plan.rounds} rounds of ${plan.roundMs} ms each way`);
+        const [direct, router] = (last = await variants.measure({ ...plan, concurrency }));
+        const ratio = pairedRatio(direct!.opsPerSecond, router!.opsPerSecond);
+        figures[`c${concurrency}.direct`] = figure(median(direct!.opsPerSecond), 'streams/s');
+        figures[`c${concurrency}.router`] = figure(median(router!.opsPerSecond), 'streams/s');
+        figures[`c${concurrency}.ratio`] = concurrency === goalLevel ? atLeast(ratio, '×', 0.95, '≥ 0.95×') : figure(ratio, '×');
+      }
+    } finally {
+      await variants.close();
     }
-    figures.streamsChecked = figure(check.counts.streams, 'streams');
-    return { ...figures, ...integrityFigures('all', check.counts) };
+    // The workers count over their whole life: the last measurement holds every stream of the sweep.
+    figures.streamsChecked = figure(last.reduce((sum, s) => sum + s.integrity.streams, 0), 'streams');
+    return { ...figures, ...integrityFigures('all', last) };
   },
 };

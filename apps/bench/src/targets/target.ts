@@ -11,10 +11,3 @@ export interface Target {
   stream(model: string, onText: (text: string) => void): Promise<void>;
 }
 
-/** A direct SDK and the router over that SDK's adapter. */
-export interface TargetPair {
-  /** Which SDK: `openai` or `ai`. */
-  path: string;
-  direct: Target;
-  router: Target;
-}

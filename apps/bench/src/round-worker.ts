@@ -1,0 +1,59 @@
+/**
+ * One side of a comparison, in its own process: it builds its target once,
+ * then runs operations when told and reports what they cost. Keeping each
+ * side in its own process keeps the two from sharing JIT feedback, heap and
+ * garbage collections, as two applications would not share them; the main
+ * process alternates between the workers, so they never run at once.
+ */
+import { createInterface } from 'node:readline';
+import { IntegrityCheck } from './integrity.ts';
+import { generateOp, streamOp, type OpResult } from './ops.ts';
+import { benchModels } from './simulator/models.ts';
+import { buildTarget } from './targets/build.ts';
+import type { RunCommand, RunReport, WorkerSetup } from './variant.ts';
+
+const gc = (globalThis as { gc?: () => void }).gc!;
+
+const setup = JSON.parse(process.argv[2] ?? '{}') as WorkerSetup;
+const model = benchModels[setup.spec.model];
+const check = new IntegrityCheck(model);
+const target = buildTarget(setup.spec, setup.urls);
+const op: () => Promise<OpResult> = setup.spec.operation === 'generate' ? generateOp(target, model, check) : streamOp(target, model, check);
+
+async function run({ ms, concurrency }: RunCommand): Promise<RunReport> {
+  // Garbage left by the previous run is collected here, outside the measurement.
+  gc();
+  const latencyMs: number[] = [];
+  const ttftMs: number[] = [];
+  let chunks = 0;
+  const until = performance.now() + ms;
+  const worker = async (): Promise<void> => {
+    // Every worker runs at least one operation, so each level of concurrency is really reached.
+    for (let first = true; first || performance.now() < until; first = false) {
+      const begin = performance.now();
+      const result = await op();
+      latencyMs.push(performance.now() - begin);
+      if (result.ttftMs !== undefined) ttftMs.push(result.ttftMs);
+      chunks += result.chunks ?? 0;
+    }
+  };
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const wallMs = performance.now() - wallBefore;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { count: latencyMs.length, latencyMs, ttftMs, cpuUs: cpu.user + cpu.system, chunks, wallMs, integrity: check.counts };
+}
+
+const reply = (message: object): void => void process.stdout.write(`${JSON.stringify(message)}\n`);
+
+reply({ ready: true });
+const commands = createInterface({ input: process.stdin });
+try {
+  for await (const line of commands) reply(await run(JSON.parse(line) as RunCommand));
+} catch (error) {
+  reply({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  process.exit(1);
+}
+// Keep-alive sockets would hold the process open: the main process is done with it.
+process.exit(0);

@@ -1,0 +1,59 @@
+import { openSync, writeSync } from 'node:fs';
+import { devNull } from 'node:os';
+import { createTimingLog } from '@router/core';
+import type { SimulatorURLs } from '../simulator/process.ts';
+import { directAI, directOpenAI } from './direct.ts';
+import { openaiCompatibleRouter, openrouterRouter, routerTarget, type RouterExtras } from './routers.ts';
+import type { Target } from './target.ts';
+
+/**
+ * Which SDK: `openai` (the SDK directly, or a router over
+ * `@router/openai-compatible`, which mlx and featherless build on) or `ai`
+ * (`streamText`/`generateText` with the OpenRouter provider directly, or a
+ * router over `@router/openrouter`).
+ */
+export type Sdk = 'openai' | 'ai';
+
+/**
+ * The router's hooks: `none` (no listeners), `off` (the timing log left to
+ * the environment, which says off), or the timing log on in `text` or
+ * `json`, written to the null device.
+ */
+export type Hooks = 'none' | 'off' | 'text' | 'json';
+
+/** A way of calling, described in plain data so a worker process can build it. */
+export interface TargetSpec {
+  sdk: Sdk;
+  side: 'direct' | 'router';
+  /** Router only; default `none`. */
+  hooks?: Hooks;
+}
+
+/** Writes each line to the null device: a real write, as to a log file, without filling a terminal. */
+function nullSink(): (line: string) => void {
+  const fd = openSync(devNull, 'w');
+  return (line) => void writeSync(fd, `${line}\n`);
+}
+
+function hookSettings(hooks: Hooks): RouterExtras {
+  switch (hooks) {
+    case 'none':
+      return { timingLog: false };
+    case 'off':
+      // What most users have: no explicit setting, and the environment variable unset or off.
+      process.env.ROUTER_LLM_TIMING = '0';
+      delete process.env.CHAT_LLM_TIMING;
+      return { timingLog: undefined };
+    case 'text':
+    case 'json':
+      return { timingLog: false, listeners: [createTimingLog({ format: hooks, write: nullSink() })] };
+  }
+}
+
+/** Builds the target a spec describes, against the simulator. */
+export function buildTarget(spec: TargetSpec, urls: SimulatorURLs): Target {
+  if (spec.side === 'direct') return spec.sdk === 'openai' ? directOpenAI(urls.openaiURL) : directAI(urls.openrouterURL);
+  const settings = hookSettings(spec.hooks ?? 'none');
+  const router = spec.sdk === 'openai' ? openaiCompatibleRouter(urls.openaiURL, settings) : openrouterRouter(urls.openrouterURL, settings);
+  return routerTarget(spec.sdk === 'openai' ? 'router + openai-compatible' : 'router + openrouter', router);
+}
