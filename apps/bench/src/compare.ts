@@ -1,5 +1,6 @@
-import { atMost, figure, mustBeZero, type Figure, type Figures } from './figures.ts';
-import type { IntegrityCounts } from './integrity.ts';
+import { atMost, figure, mustBeZero, type Figures } from './figures.ts';
+import type { Samples } from './rounds.ts';
+import { byRound, integrityOf, processError, type Rate } from './samples.ts';
 import { median, p99 } from './stats.ts';
 
 type Quantile = 'p50' | 'p99';
@@ -24,35 +25,53 @@ export function addedTime(prefix: string, direct: readonly number[], router: rea
 }
 
 /**
- * The median of round-by-round ratios: each round's router cost over the
- * same round's direct cost. Pairing neighbouring measurements cancels the
- * machine's slow drift, which a ratio of overall medians would not.
+ * The median of round-by-round ratios: each round's value for `other` over
+ * the same round's value for `base`. Pairing neighbouring measurements
+ * cancels the machine's slow drift, which a ratio of overall medians would not.
  */
-export function pairedRatio(direct: readonly number[], router: readonly number[]): number {
-  return median(router.map((r, round) => r / direct[round]!));
+export function pairedRatio(base: Samples, other: Samples, rate: Rate): number {
+  const baseline = byRound(base, rate);
+  return median(byRound(other, rate).map((value, round) => value / baseline[round]!));
 }
 
-/** Medians over rounds of a cost on both sides, and router / direct (paired by round) held to `limit`. */
-export function costRatio(prefix: string, unit: string, direct: readonly number[], router: readonly number[], limit: number): Figures {
-  return {
-    [`${prefix}.direct`]: figure(median(direct), unit),
-    [`${prefix}.router`]: figure(median(router), unit),
-    [`${prefix}.ratio`]: atMost(pairedRatio(direct, router), '×', limit, `≤ ${limit.toFixed(2)}×`),
+/**
+ * How far the ratio of two variants can be trusted: two standard errors of
+ * the difference between their process means, relative. Undefined with one
+ * process per variant (`--quick`).
+ */
+export function ratioNoise(base: Samples, other: Samples, rate: Rate): number | undefined {
+  const a = processError(base, rate);
+  const b = processError(other, rate);
+  return a === undefined || b === undefined ? undefined : 2 * Math.sqrt(a * a + b * b);
+}
+
+/**
+ * A cost on both sides (median over rounds), router / direct paired by round
+ * and held to `limit`, and the noise of that ratio where it can be estimated.
+ */
+export function costRatio(prefix: string, unit: string, direct: Samples, router: Samples, rate: Rate, limit: number): Figures {
+  const figures: Figures = {
+    [`${prefix}.direct`]: figure(median(byRound(direct, rate)), unit),
+    [`${prefix}.router`]: figure(median(byRound(router, rate)), unit),
+    [`${prefix}.ratio`]: atMost(pairedRatio(direct, router, rate), '×', limit, `≤ ${limit.toFixed(2)}×`),
   };
+  const noise = ratioNoise(direct, router, rate);
+  if (noise !== undefined) figures[`${prefix}.ratioNoise`] = figure(noise, '±×');
+  return figures;
 }
 
 /** Lost, duplicated and reordered chunks over every variant: each must be zero, or the run is invalid. */
-export function integrityFigures(prefix: string, samples: readonly { integrity: IntegrityCounts }[]): Figures {
+export function integrityFigures(prefix: string, samples: readonly Samples[]): Figures {
   const counts = { lost: 0, duplicated: 0, reordered: 0 };
-  for (const { integrity } of samples) {
+  for (const s of samples) {
+    const integrity = integrityOf(s);
     counts.lost += integrity.lost;
     counts.duplicated += integrity.duplicated;
     counts.reordered += integrity.reordered;
   }
-  const figures: Record<string, Figure> = {
+  return {
     [`${prefix}.lostChunks`]: mustBeZero(counts.lost, 'chunks'),
     [`${prefix}.duplicatedChunks`]: mustBeZero(counts.duplicated, 'chunks'),
     [`${prefix}.reorderedChunks`]: mustBeZero(counts.reordered, 'chunks'),
   };
-  return figures;
 }

@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { ChildProcess } from 'node:child_process';
-import type { IntegrityCounts } from './integrity.ts';
 import { benchScript, spawnNode } from './node-process.ts';
 import type { SimulatorURLs } from './simulator/process.ts';
 import type { RunCommand, RunReport, VariantSpec, WorkerSetup } from './variant.ts';
@@ -12,28 +11,26 @@ import type { RunCommand, RunReport, VariantSpec, WorkerSetup } from './variant.
  * 50 ms stream), and the warm-up long enough for the JIT to settle.
  */
 export interface RoundPlan {
+  /**
+   * Worker processes per variant. Identical processes differ by several
+   * percent on a virtual machine (placement, memory layout); several per
+   * side average that out, and their spread says how far a ratio can be trusted.
+   */
+  processes: number;
   rounds: number;
   /** Milliseconds each variant runs per round. */
   roundMs: number;
-  /** Milliseconds each variant runs before measuring (JIT, connections). */
+  /** Milliseconds every worker runs before measuring (JIT, connections); all warm up at once. */
   warmupMs: number;
   /** Operations in flight at once (default 1: one after another). */
   concurrency?: number;
 }
 
-/** Everything measured for one variant over all its rounds. */
+/** Everything measured for one variant: each of its processes' runs, round by round. */
 export interface Samples {
   label: string;
-  /** Duration of every operation, in milliseconds. */
-  latencyMs: number[];
-  ttftMs: number[];
-  /** Per round: CPU time of the variant's process (user + system) per operation, in microseconds. */
-  cpuUsPerOp: number[];
-  /** Per round: CPU microseconds per chunk (streams). */
-  cpuUsPerChunk: number[];
-  /** Per round: operations completed per second of wall time. */
-  opsPerSecond: number[];
-  integrity: IntegrityCounts;
+  /** `runs[process][round]`. */
+  runs: RunReport[][];
 }
 
 /** A worker process running one variant; one command at a time. */
@@ -91,60 +88,44 @@ class VariantWorker {
   }
 }
 
-function record(samples: Samples, report: RunReport): void {
-  samples.latencyMs.push(...report.latencyMs);
-  samples.ttftMs.push(...report.ttftMs);
-  samples.cpuUsPerOp.push(report.cpuUs / report.count);
-  if (report.chunks > 0) samples.cpuUsPerChunk.push(report.cpuUs / report.chunks);
-  samples.opsPerSecond.push((report.count / report.wallMs) * 1000);
-  samples.integrity = report.integrity;
-}
-
 /** Variants running in their worker processes, ready to be measured (several times, e.g. at rising concurrency). */
 export interface OpenVariants {
   /**
    * Measures the variants in alternating rounds: each round runs every
-   * variant once, one after another, and the order rotates from round to
-   * round, so drift in the machine (frequency, other load) falls on all of
-   * them alike. Integrity counts are cumulative over the workers' lifetime.
+   * worker once, one after another (sides interleaved), and the order
+   * rotates from round to round, so drift in the machine (frequency, other
+   * load) falls on all of them alike.
    */
-  measure(plan: RoundPlan): Promise<Samples[]>;
+  measure(plan: Omit<RoundPlan, 'processes'>): Promise<Samples[]>;
   close(): Promise<void>;
 }
 
-/** Starts one worker process per variant. */
-export async function openVariants(urls: SimulatorURLs, specs: readonly VariantSpec[]): Promise<OpenVariants> {
-  const workers = await Promise.all(specs.map((spec) => VariantWorker.start({ spec, urls })));
+/** Starts `processes` worker processes per variant. */
+export async function openVariants(urls: SimulatorURLs, specs: readonly VariantSpec[], processes: number): Promise<OpenVariants> {
+  const groups = await Promise.all(specs.map((spec) => Promise.all(Array.from({ length: processes }, () => VariantWorker.start({ spec, urls })))));
+  // Interleaved, so that no side always runs right after another.
+  const order = Array.from({ length: processes }, (_, p) => specs.map((_, v) => ({ v, p }))).flat();
   return {
     async measure(plan) {
       const concurrency = plan.concurrency ?? 1;
-      const all = specs.map(
-        (spec): Samples => ({
-          label: spec.label,
-          latencyMs: [],
-          ttftMs: [],
-          cpuUsPerOp: [],
-          cpuUsPerChunk: [],
-          opsPerSecond: [],
-          integrity: { streams: 0, lost: 0, duplicated: 0, reordered: 0 },
-        }),
-      );
-      for (const worker of workers) await worker.run({ ms: plan.warmupMs, concurrency });
+      const runs = specs.map(() => Array.from({ length: processes }, (): RunReport[] => []));
+      // Warm-up needs no quiet machine, only time: every worker at once.
+      await Promise.all(groups.flat().map((worker) => worker.run({ ms: plan.warmupMs, concurrency })));
       for (let round = 0; round < plan.rounds; round++) {
-        for (let i = 0; i < workers.length; i++) {
-          const at = (i + round) % workers.length;
-          record(all[at]!, await workers[at]!.run({ ms: plan.roundMs, concurrency }));
+        for (let i = 0; i < order.length; i++) {
+          const { v, p } = order[(i + round) % order.length]!;
+          runs[v]![p]!.push(await groups[v]![p]!.run({ ms: plan.roundMs, concurrency }));
         }
       }
-      return all;
+      return specs.map((spec, v) => ({ label: spec.label, runs: runs[v]! }));
     },
-    close: async () => void (await Promise.all(workers.map((worker) => worker.close()))),
+    close: async () => void (await Promise.all(groups.flat().map((worker) => worker.close()))),
   };
 }
 
 /** Starts the variants, measures them once, and stops them. */
 export async function alternate(urls: SimulatorURLs, specs: readonly VariantSpec[], plan: RoundPlan): Promise<Samples[]> {
-  const variants = await openVariants(urls, specs);
+  const variants = await openVariants(urls, specs, plan.processes);
   try {
     return await variants.measure(plan);
   } finally {

@@ -2,6 +2,7 @@ import { addedTime, costRatio, integrityFigures } from '../compare.ts';
 import type { BenchCase } from '../context.ts';
 import type { Figures } from '../figures.ts';
 import { alternate } from '../rounds.ts';
+import { cpuPerOp, pooled } from '../samples.ts';
 import { benchModels } from '../simulator/models.ts';
 import type { Sdk } from '../targets/build.ts';
 import { directVsRouter } from '../variant.ts';
@@ -11,15 +12,17 @@ export const generateCase: BenchCase = {
   key: 'generate',
   title: `generate at concurrency 1 (${benchModels.short.chunks}-word reply, unpaced)`,
   async run({ sim, quick, progress }) {
-    const plan = quick ? { rounds: 6, roundMs: 250, warmupMs: 1_000 } : { rounds: 16, roundMs: 300, warmupMs: 3_000 };
+    const plan = quick
+      ? { processes: 1, rounds: 4, roundMs: 200, warmupMs: 700 }
+      : { processes: 3, rounds: 10, roundMs: 200, warmupMs: 4_000 };
     const figures: Figures = {};
     for (const sdk of ['openai', 'ai'] satisfies Sdk[]) {
-      progress(`generate: ${sdk} path, ${plan.rounds} rounds of ${plan.roundMs} ms each way`);
+      progress(`generate: ${sdk} path, ${plan.processes} process(es) per side, ${plan.rounds} rounds of ${plan.roundMs} ms each`);
       const [direct, router] = await alternate(sim, directVsRouter(sdk, 'generate', 'short'), plan);
       Object.assign(
         figures,
-        addedTime(`${sdk}.latency`, direct!.latencyMs, router!.latencyMs, { at: 'p50', limitMs: 0.1 }),
-        costRatio(`${sdk}.cpuPerRequest`, 'µs', direct!.cpuUsPerOp, router!.cpuUsPerOp, 1.1),
+        addedTime(`${sdk}.latency`, pooled(direct!, (r) => r.latencyMs), pooled(router!, (r) => r.latencyMs), { at: 'p50', limitMs: 0.1 }),
+        costRatio(`${sdk}.cpuPerRequest`, 'µs', direct!, router!, cpuPerOp, 1.1),
         integrityFigures(sdk, [direct!, router!]),
       );
     }

@@ -93,7 +93,8 @@ async function manyCalls(side: MemoryTask['side'], urls: SimulatorURLs, count: n
     if (index % 2 === 0) await target.generate(benchModels.short.id);
     else await target.stream(benchModels.short.id, () => {});
   };
-  await pool(1_000, 16, call);
+  // Warm-up: the JIT and the connection pool settle before the first sample.
+  await pool(Math.min(1_000, count / 4), 16, call);
   const every = count / checkpoints;
   const heapBytes = [(await collect()).heapUsed];
   for (let checkpoint = 0; checkpoint < checkpoints; checkpoint++) {

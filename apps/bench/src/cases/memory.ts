@@ -18,7 +18,7 @@ export const memoryCase: BenchCase = {
   async run({ sim, quick, progress }) {
     const urls = { openaiURL: sim.openaiURL, openrouterURL: sim.openrouterURL };
     const streams = quick ? 300 : 1_000;
-    const rounds = quick ? 1 : 3;
+    const rounds = quick ? 1 : 2;
     const perStream = { direct: [] as OpenStreamsResult[], router: [] as OpenStreamsResult[] };
     for (let round = 0; round < rounds; round++) {
       // Alternate which side goes first, as the other cases do.
@@ -30,7 +30,7 @@ export const memoryCase: BenchCase = {
     const rss = (side: 'direct' | 'router'): number => median(perStream[side].map((r) => r.rssBytesPerStream)) / KB;
     const heap = (side: 'direct' | 'router'): number => median(perStream[side].map((r) => r.heapBytesPerStream)) / KB;
 
-    const calls = quick ? 2_000 : 20_000;
+    const calls = quick ? 1_000 : 20_000;
     progress(`memory: heap over ${calls} calls through a router with reliability`);
     const { heapBytes, every } = await runWorker<CallsResult>({ task: 'calls', side: 'router', count: calls, urls });
     const start = heapBytes[0]!;

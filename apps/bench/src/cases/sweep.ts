@@ -1,7 +1,8 @@
-import { integrityFigures, pairedRatio } from '../compare.ts';
+import { integrityFigures, pairedRatio, ratioNoise } from '../compare.ts';
 import type { BenchCase } from '../context.ts';
 import { atLeast, figure, type Figures } from '../figures.ts';
 import { openVariants, type Samples } from '../rounds.ts';
+import { byRound, integrityOf, opsPerSecond } from '../samples.ts';
 import { benchModels } from '../simulator/models.ts';
 import { median } from '../stats.ts';
 import { directVsRouter } from '../variant.ts';
@@ -16,24 +17,29 @@ export const sweepCase: BenchCase = {
   title: `concurrency sweep of paced streams (${model.chunks} chunks at ${model.profile.tokensPerSecond}/s after ${model.profile.ttftMs} ms), openai path`,
   async run({ sim, quick, progress }) {
     const levels = quick ? [1, 16, 64] : [1, 16, 64, 256];
-    const plan = quick ? { rounds: 2, roundMs: 700, warmupMs: 500 } : { rounds: 3, roundMs: 1_200, warmupMs: 1_000 };
+    const plan = quick ? { processes: 1, rounds: 2, roundMs: 500, warmupMs: 300 } : { processes: 2, rounds: 3, roundMs: 1_000, warmupMs: 1_000 };
     const figures: Figures = {};
     let last: Samples[] = [];
-    const variants = await openVariants(sim, directVsRouter('openai', 'stream', 'paced'));
+    // The same workers go through every level; their chunk counts add up over the whole sweep.
+    const variants = await openVariants(sim, directVsRouter('openai', 'stream', 'paced'), plan.processes);
     try {
       for (const concurrency of levels) {
-        progress(`sweep: ${concurrency} at once, ${plan.rounds} rounds of ${plan.roundMs} ms each way`);
+        progress(`sweep: ${concurrency} at once, ${plan.processes} process(es) per side, ${plan.rounds} rounds of ${plan.roundMs} ms each`);
         const [direct, router] = (last = await variants.measure({ ...plan, concurrency }));
-        const ratio = pairedRatio(direct!.opsPerSecond, router!.opsPerSecond);
-        figures[`c${concurrency}.direct`] = figure(median(direct!.opsPerSecond), 'streams/s');
-        figures[`c${concurrency}.router`] = figure(median(router!.opsPerSecond), 'streams/s');
+        const ratio = pairedRatio(direct!, router!, opsPerSecond);
+        figures[`c${concurrency}.direct`] = figure(median(byRound(direct!, opsPerSecond)), 'streams/s');
+        figures[`c${concurrency}.router`] = figure(median(byRound(router!, opsPerSecond)), 'streams/s');
         figures[`c${concurrency}.ratio`] = concurrency === goalLevel ? atLeast(ratio, '×', 0.95, '≥ 0.95×') : figure(ratio, '×');
+        const noise = ratioNoise(direct!, router!, opsPerSecond);
+        if (noise !== undefined) figures[`c${concurrency}.ratioNoise`] = figure(noise, '±×');
       }
     } finally {
       await variants.close();
     }
-    // The workers count over their whole life: the last measurement holds every stream of the sweep.
-    figures.streamsChecked = figure(last.reduce((sum, s) => sum + s.integrity.streams, 0), 'streams');
+    figures.streamsChecked = figure(
+      last.reduce((sum, s) => sum + integrityOf(s).streams, 0),
+      'streams',
+    );
     return { ...figures, ...integrityFigures('all', last) };
   },
 };

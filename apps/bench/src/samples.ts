@@ -1,0 +1,55 @@
+import type { IntegrityCounts } from './integrity.ts';
+import type { Samples } from './rounds.ts';
+import { median } from './stats.ts';
+import type { RunReport } from './variant.ts';
+
+/** A rate read from one run of one worker. */
+export type Rate = (run: RunReport) => number;
+
+/** CPU microseconds per operation. */
+export const cpuPerOp: Rate = (run) => run.cpuUs / run.count;
+/** CPU microseconds per chunk (streams). */
+export const cpuPerChunk: Rate = (run) => run.cpuUs / run.chunks;
+/** Operations completed per second of wall time. */
+export const opsPerSecond: Rate = (run) => (run.count / run.wallMs) * 1000;
+
+const mean = (values: readonly number[]): number => values.reduce((sum, v) => sum + v, 0) / values.length;
+
+/** The rate per round, averaged over the variant's processes. */
+export function byRound(samples: Samples, rate: Rate): number[] {
+  const rounds = samples.runs[0]?.length ?? 0;
+  return Array.from({ length: rounds }, (_, round) => mean(samples.runs.map((runs) => rate(runs[round]!))));
+}
+
+/** The rate per process, its median over the rounds. */
+export function byProcess(samples: Samples, rate: Rate): number[] {
+  return samples.runs.map((runs) => median(runs.map(rate)));
+}
+
+/** Every value of a per-operation measure (latency, time to first token), pooled over processes and rounds. */
+export function pooled(samples: Samples, pick: (run: RunReport) => readonly number[]): number[] {
+  return samples.runs.flatMap((runs) => runs.flatMap(pick));
+}
+
+/** Chunks checked by the variant's workers over their whole life, summed over processes. */
+export function integrityOf(samples: Samples): IntegrityCounts {
+  const total: IntegrityCounts = { streams: 0, lost: 0, duplicated: 0, reordered: 0 };
+  for (const runs of samples.runs) {
+    const last = runs.at(-1)?.integrity;
+    if (!last) continue;
+    total.streams += last.streams;
+    total.lost += last.lost;
+    total.duplicated += last.duplicated;
+    total.reordered += last.reordered;
+  }
+  return total;
+}
+
+/** Relative standard error of the mean of the per-process medians (undefined with one process). */
+export function processError(samples: Samples, rate: Rate): number | undefined {
+  const values = byProcess(samples, rate);
+  if (values.length < 2) return undefined;
+  const m = mean(values);
+  const variance = values.reduce((sum, v) => sum + (v - m) ** 2, 0) / (values.length - 1);
+  return Math.sqrt(variance / values.length) / m;
+}
