@@ -11,8 +11,3 @@ export function quantile(values: readonly number[], q: number): number {
 export const median = (values: readonly number[]): number => quantile(values, 0.5);
 
 export const p99 = (values: readonly number[]): number => quantile(values, 0.99);
-
-/** Half the interquartile range relative to the median: how much repeated rounds of one thing differ. */
-export function relativeSpread(values: readonly number[]): number {
-  return (quantile(values, 0.75) - quantile(values, 0.25)) / 2 / median(values);
-}
