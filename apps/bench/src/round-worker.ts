@@ -12,17 +12,20 @@ import { benchModels } from './simulator/models.ts';
 import { buildTarget } from './targets/build.ts';
 import type { RunCommand, RunReport, WorkerSetup } from './variant.ts';
 
-const gc = (globalThis as { gc?: () => void }).gc!;
-
 const setup = JSON.parse(process.argv[2] ?? '{}') as WorkerSetup;
 const model = benchModels[setup.spec.model];
 const check = new IntegrityCheck(model);
 const target = buildTarget(setup.spec, setup.urls);
 const op: () => Promise<OpResult> = setup.spec.operation === 'generate' ? generateOp(target, model, check) : streamOp(target, model, check);
 
+/**
+ * Runs operations for `ms`. No forced collection between runs: a full
+ * collection shrinks the young generation, and the run after it pays for
+ * many more scavenges than an application in its steady state ever does,
+ * the more so the more a side allocates (it inflated the router's cost per
+ * chunk from 1.13-1.19x to 1.31x of direct). Each worker's own garbage is its own cost.
+ */
 async function run({ ms, concurrency }: RunCommand): Promise<RunReport> {
-  // Garbage left by the previous run is collected here, outside the measurement.
-  gc();
   const latencyMs: number[] = [];
   const ttftMs: number[] = [];
   let chunks = 0;

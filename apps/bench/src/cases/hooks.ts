@@ -51,7 +51,7 @@ export const hooksCase: BenchCase = {
   async run({ sim, quick, progress }) {
     const plan = quick
       ? { processes: 1, rounds: 4, roundMs: 150, warmupMs: 700 }
-      : { processes: 2, rounds: 10, roundMs: 200, warmupMs: 3_000 };
+      : { processes: 2, rounds: 8, roundMs: 200, warmupMs: 3_000 };
     progress(`hooks: generate, ${plan.processes} process(es) per variant, ${plan.rounds} rounds of ${plan.roundMs} ms each`);
     const generated = await alternate(sim, specs('generate', 'short'), plan);
     progress(`hooks: stream, ${plan.processes} process(es) per variant, ${plan.rounds} rounds of ${plan.roundMs} ms each`);
