@@ -14,7 +14,7 @@ export const generateCase: BenchCase = {
   async run({ sim, quick, progress }) {
     const plan = quick
       ? { processes: 1, rounds: 4, roundMs: 200, warmupMs: 700 }
-      : { processes: 3, rounds: 10, roundMs: 200, warmupMs: 4_000 };
+      : { processes: 3, rounds: 8, roundMs: 200, warmupMs: 4_000 };
     const figures: Figures = {};
     for (const sdk of ['openai', 'ai'] satisfies Sdk[]) {
       progress(`generate: ${sdk} path, ${plan.processes} process(es) per side, ${plan.rounds} rounds of ${plan.roundMs} ms each`);
