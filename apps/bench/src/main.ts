@@ -31,11 +31,6 @@ async function main(): Promise<number> {
     process.stdout.write(`${usage}\n`);
     return 0;
   }
-  if (typeof (globalThis as { gc?: unknown }).gc !== 'function') {
-    process.stderr.write('bench: run with --expose-gc (pnpm bench does) so rounds start from a collected heap.\n');
-    return 2;
-  }
-
   const started = performance.now();
   const sim = await startSimulatorProcess();
   const context: BenchContext = {

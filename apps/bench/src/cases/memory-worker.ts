@@ -8,16 +8,13 @@ import { CircuitBreaker, ConcurrencyLimiter } from '@router/core';
 import { benchModels } from '../simulator/models.ts';
 import type { SimulatorURLs } from '../simulator/process.ts';
 import { buildTarget } from '../targets/build.ts';
-import { directOpenAI } from '../targets/direct.ts';
 import { openaiCompatibleRouter, routerTarget } from '../targets/routers.ts';
 import type { Target } from '../targets/target.ts';
 
-export interface MemoryTask {
-  task: 'open-streams' | 'calls';
-  side: 'direct' | 'router';
-  count: number;
-  urls: SimulatorURLs;
-}
+/** Open `count` streams on one side and hold them, or make `count` calls through a router with reliability. */
+export type MemoryTask =
+  | { task: 'open-streams'; side: 'direct' | 'router'; count: number; urls: SimulatorURLs }
+  | { task: 'calls'; count: number; urls: SimulatorURLs };
 
 export interface OpenStreamsResult {
   rssBytesPerStream: number;
@@ -35,7 +32,7 @@ const checkpoints = 10;
 
 const gc = (globalThis as { gc?: () => void }).gc!;
 
-/** A full collection, twice, with a turn between so finalizers and weak references settle. */
+/** Full collections with a turn between them, so finalizers and weak references settle. */
 async function collect(): Promise<NodeJS.MemoryUsage> {
   for (let i = 0; i < 3; i++) {
     gc();
@@ -77,18 +74,12 @@ async function openStreams(target: Target, count: number): Promise<OpenStreamsRe
  * limiter, a breaker, a timeout and one long-lived caller signal (where a
  * listener left behind per call would pile up), half generates, half streams.
  */
-async function manyCalls(side: MemoryTask['side'], urls: SimulatorURLs, count: number): Promise<CallsResult> {
+async function manyCalls(urls: SimulatorURLs, count: number): Promise<CallsResult> {
   const lifetime = new AbortController();
-  const target =
-    side === 'direct'
-      ? directOpenAI(urls.openaiURL)
-      : routerTarget(
-          'router',
-          openaiCompatibleRouter(urls.openaiURL, {
-            reliability: { sim: { retry: { maxAttempts: 2 }, limiter: new ConcurrencyLimiter({ limit: 64 }), breaker: new CircuitBreaker(), timeoutMs: 30_000 } },
-          }),
-          { signal: lifetime.signal },
-        );
+  const router = openaiCompatibleRouter(urls.openaiURL, {
+    reliability: { sim: { retry: { maxAttempts: 2 }, limiter: new ConcurrencyLimiter({ limit: 64 }), breaker: new CircuitBreaker(), timeoutMs: 30_000 } },
+  });
+  const target = routerTarget('router', router, { signal: lifetime.signal });
   const call = async (index: number): Promise<void> => {
     if (index % 2 === 0) await target.generate(benchModels.short.id);
     else await target.stream(benchModels.short.id, () => {});
@@ -108,7 +99,7 @@ const task = JSON.parse(process.argv[2] ?? '{}') as MemoryTask;
 const result =
   task.task === 'open-streams'
     ? await openStreams(buildTarget({ sdk: 'openai', side: task.side }, task.urls), task.count)
-    : await manyCalls(task.side, task.urls, task.count);
+    : await manyCalls(task.urls, task.count);
 process.stdout.write(`${JSON.stringify(result)}\n`);
 // Held streams keep sockets open: leave without waiting for them.
 process.exit(0);

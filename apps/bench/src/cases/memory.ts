@@ -32,23 +32,23 @@ export const memoryCase: BenchCase = {
 
     const calls = quick ? 1_000 : 20_000;
     progress(`memory: heap over ${calls} calls through a router with reliability`);
-    const { heapBytes, every } = await runWorker<CallsResult>({ task: 'calls', side: 'router', count: calls, urls });
+    const { heapBytes, every } = await runWorker<CallsResult>({ task: 'calls', count: calls, urls });
     const start = heapBytes[0]!;
     const end = heapBytes.at(-1)!;
     const half = Math.floor(heapBytes.length / 2);
 
     const figures: Figures = {
-      [`rssPerOpenStream.direct`]: figure(rss('direct'), 'KB'),
-      [`rssPerOpenStream.router`]: figure(rss('router'), 'KB'),
-      [`rssPerOpenStream.added`]: atMost(rss('router') - rss('direct'), 'KB', 50),
-      [`heapPerOpenStream.direct`]: figure(heap('direct'), 'KB'),
-      [`heapPerOpenStream.router`]: figure(heap('router'), 'KB'),
+      'rssPerOpenStream.direct': figure(rss('direct'), 'KB'),
+      'rssPerOpenStream.router': figure(rss('router'), 'KB'),
+      'rssPerOpenStream.added': atMost(rss('router') - rss('direct'), 'KB', 50),
+      'heapPerOpenStream.direct': figure(heap('direct'), 'KB'),
+      'heapPerOpenStream.router': figure(heap('router'), 'KB'),
       openStreams: figure(streams, 'streams'),
-      [`heapAfterCalls.start`]: figure(start / MB, 'MB'),
-      [`heapAfterCalls.end`]: figure(end / MB, 'MB'),
-      [`heapAfterCalls.growth`]: atMost((end - start) / MB, 'MB', 2, '≤ 2 MB'),
+      'heapAfterCalls.start': figure(start / MB, 'MB'),
+      'heapAfterCalls.end': figure(end / MB, 'MB'),
+      'heapAfterCalls.growth': atMost((end - start) / MB, 'MB', 2, '≤ 2 MB'),
       // Warm-up effects (code, caches) settle early; a leak keeps growing through the second half.
-      [`heapAfterCalls.secondHalfPerCall`]: figure((end - heapBytes[half]!) / ((heapBytes.length - 1 - half) * every), 'bytes'),
+      'heapAfterCalls.secondHalfPerCall': figure((end - heapBytes[half]!) / ((heapBytes.length - 1 - half) * every), 'bytes'),
       calls: figure(calls, 'calls'),
     };
     return figures;
