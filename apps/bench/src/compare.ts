@@ -1,6 +1,6 @@
 import { atMost, figure, mustBeZero, type Figures } from './figures.ts';
 import type { Samples } from './rounds.ts';
-import { byRound, integrityOf, processError, type Rate } from './samples.ts';
+import { byRound, integrityOf, type Rate } from './samples.ts';
 import { median, p99 } from './stats.ts';
 
 type Quantile = 'p50' | 'p99';
@@ -36,13 +36,16 @@ export function pairedRatio(base: Samples, other: Samples, rate: Rate): number {
 
 /**
  * How far the ratio of two variants can be trusted: two standard errors of
- * the difference between their process means, relative. Undefined with one
- * process per variant (`--quick`).
+ * the mean ratio over replicates, the processes (process p of one variant
+ * against process p of the other), or with a single process its rounds.
  */
 export function ratioNoise(base: Samples, other: Samples, rate: Rate): number | undefined {
-  const a = processError(base, rate);
-  const b = processError(other, rate);
-  return a === undefined || b === undefined ? undefined : 2 * Math.sqrt(a * a + b * b);
+  const perRound = (p: number): number[] => base.runs[p]!.map((run, round) => rate(other.runs[p]![round]!) / rate(run));
+  const replicates = base.runs.length > 1 ? base.runs.map((_, p) => median(perRound(p))) : perRound(0);
+  if (replicates.length < 2) return undefined;
+  const mean = replicates.reduce((sum, r) => sum + r, 0) / replicates.length;
+  const variance = replicates.reduce((sum, r) => sum + (r - mean) ** 2, 0) / (replicates.length - 1);
+  return 2 * Math.sqrt(variance / replicates.length);
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
- * One side of a comparison, in its own process: it builds its target once,
- * then runs operations when told and reports what they cost. Keeping each
- * side in its own process keeps the two from sharing JIT feedback, heap and
- * garbage collections, as two applications would not share them; the main
- * process alternates between the workers, so they never run at once.
+ * A worker process: it builds its variants' targets once (usually one
+ * variant: a side of a comparison), then runs operations when told and
+ * reports what they cost. Keeping each side in its own process keeps the
+ * two from sharing JIT feedback, heap and garbage collections, as two
+ * applications would not share them; the main process alternates between
+ * the workers, so they never run at once.
  */
 import { createInterface } from 'node:readline';
 import { IntegrityCheck } from './integrity.ts';
@@ -12,11 +13,18 @@ import { benchModels } from './simulator/models.ts';
 import { buildTarget } from './targets/build.ts';
 import type { RunCommand, RunReport, WorkerSetup } from './variant.ts';
 
+interface Variant {
+  op: () => Promise<OpResult>;
+  check: IntegrityCheck;
+}
+
 const setup = JSON.parse(process.argv[2] ?? '{}') as WorkerSetup;
-const model = benchModels[setup.spec.model];
-const check = new IntegrityCheck(model);
-const target = buildTarget(setup.spec, setup.urls);
-const op: () => Promise<OpResult> = setup.spec.operation === 'generate' ? generateOp(target, model, check) : streamOp(target, model, check);
+const variants = setup.specs.map((spec): Variant => {
+  const model = benchModels[spec.model];
+  const check = new IntegrityCheck(model);
+  const target = buildTarget(spec, setup.urls);
+  return { check, op: spec.operation === 'generate' ? generateOp(target, model, check) : streamOp(target, model, check) };
+});
 
 /**
  * Runs operations for `ms`. No forced collection between runs: a full
@@ -25,7 +33,8 @@ const op: () => Promise<OpResult> = setup.spec.operation === 'generate' ? genera
  * the more so the more a side allocates (it inflated the router's cost per
  * chunk from 1.13-1.19x to 1.31x of direct). Each worker's own garbage is its own cost.
  */
-async function run({ ms, concurrency }: RunCommand): Promise<RunReport> {
+async function run({ variant, ms, concurrency }: RunCommand): Promise<RunReport> {
+  const { op, check } = variants[variant]!;
   const latencyMs: number[] = [];
   const ttftMs: number[] = [];
   let chunks = 0;

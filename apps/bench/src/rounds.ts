@@ -17,6 +17,14 @@ export interface RoundPlan {
    * side average that out, and their spread says how far a ratio can be trusted.
    */
   processes: number;
+  /**
+   * `separate` (default): each variant in processes of its own, for sides
+   * whose code should not share JIT feedback (the SDK directly vs a router).
+   * `shared`: every process hosts every variant, so that ratios are taken
+   * within one process and the differences between processes cancel: for
+   * variants of the same code (the router with and without hooks).
+   */
+  placement?: 'separate' | 'shared';
   rounds: number;
   /** Milliseconds each variant runs per round. */
   roundMs: number;
@@ -92,40 +100,64 @@ class VariantWorker {
 export interface OpenVariants {
   /**
    * Measures the variants in alternating rounds: each round runs every
-   * worker once, one after another (sides interleaved), and the order
-   * rotates from round to round, so drift in the machine (frequency, other
-   * load) falls on all of them alike.
+   * variant in every process once, one after another (variants
+   * interleaved), and the order rotates from round to round, so drift in
+   * the machine (frequency, other load) falls on all of them alike.
    */
-  measure(plan: Omit<RoundPlan, 'processes'>): Promise<Samples[]>;
+  measure(plan: Omit<RoundPlan, 'processes' | 'placement'>): Promise<Samples[]>;
   close(): Promise<void>;
 }
 
-/** Starts `processes` worker processes per variant. */
-export async function openVariants(urls: SimulatorURLs, specs: readonly VariantSpec[], processes: number): Promise<OpenVariants> {
-  const groups = await Promise.all(specs.map((spec) => Promise.all(Array.from({ length: processes }, () => VariantWorker.start({ spec, urls })))));
-  // Interleaved, so that no side always runs right after another.
-  const order = Array.from({ length: processes }, (_, p) => specs.map((_, v) => ({ v, p }))).flat();
+/** Where one variant runs in one process: the worker, and the variant's index among the worker's own. */
+interface Slot {
+  worker: VariantWorker;
+  variant: number;
+}
+
+/**
+ * Starts the worker processes: `processes` per variant, or with
+ * `placement: 'shared'`, `processes` that each host every variant.
+ */
+export async function openVariants(urls: SimulatorURLs, specs: readonly VariantSpec[], plan: Pick<RoundPlan, 'processes' | 'placement'>): Promise<OpenVariants> {
+  const processes = Array.from({ length: plan.processes }, (_, p) => p);
+  let workers: VariantWorker[];
+  let slots: Slot[][];
+  if (plan.placement === 'shared') {
+    workers = await Promise.all(processes.map(() => VariantWorker.start({ specs: [...specs], urls })));
+    slots = specs.map((_, v) => workers.map((worker) => ({ worker, variant: v })));
+  } else {
+    const groups = await Promise.all(specs.map((spec) => Promise.all(processes.map(() => VariantWorker.start({ specs: [spec], urls })))));
+    workers = groups.flat();
+    slots = groups.map((group) => group.map((worker) => ({ worker, variant: 0 })));
+  }
+  // Interleaved, so that no variant always runs right after another.
+  const order = processes.flatMap((p) => specs.map((_, v) => ({ v, p })));
   return {
-    async measure(plan) {
-      const concurrency = plan.concurrency ?? 1;
-      const runs = specs.map(() => Array.from({ length: processes }, (): RunReport[] => []));
-      // Warm-up needs no quiet machine, only time: every worker at once.
-      await Promise.all(groups.flat().map((worker) => worker.run({ ms: plan.warmupMs, concurrency })));
-      for (let round = 0; round < plan.rounds; round++) {
+    async measure(round) {
+      const concurrency = round.concurrency ?? 1;
+      const run = (slot: Slot, ms: number): Promise<RunReport> => slot.worker.run({ variant: slot.variant, ms, concurrency });
+      // Warm-up needs no quiet machine, only time: every worker at once (each runs one command at a time).
+      await Promise.all(
+        workers.map(async (worker) => {
+          for (const slot of slots.flat()) if (slot.worker === worker) await run(slot, round.warmupMs);
+        }),
+      );
+      const runs = specs.map(() => processes.map((): RunReport[] => []));
+      for (let r = 0; r < round.rounds; r++) {
         for (let i = 0; i < order.length; i++) {
-          const { v, p } = order[(i + round) % order.length]!;
-          runs[v]![p]!.push(await groups[v]![p]!.run({ ms: plan.roundMs, concurrency }));
+          const { v, p } = order[(i + r) % order.length]!;
+          runs[v]![p]!.push(await run(slots[v]![p]!, round.roundMs));
         }
       }
       return specs.map((spec, v) => ({ label: spec.label, runs: runs[v]! }));
     },
-    close: async () => void (await Promise.all(groups.flat().map((worker) => worker.close()))),
+    close: async () => void (await Promise.all(workers.map((worker) => worker.close()))),
   };
 }
 
 /** Starts the variants, measures them once, and stops them. */
 export async function alternate(urls: SimulatorURLs, specs: readonly VariantSpec[], plan: RoundPlan): Promise<Samples[]> {
-  const variants = await openVariants(urls, specs, plan.processes);
+  const variants = await openVariants(urls, specs, plan);
   try {
     return await variants.measure(plan);
   } finally {

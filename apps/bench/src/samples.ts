@@ -21,11 +21,6 @@ export function byRound(samples: Samples, rate: Rate): number[] {
   return Array.from({ length: rounds }, (_, round) => mean(samples.runs.map((runs) => rate(runs[round]!))));
 }
 
-/** The rate per process, its median over the rounds. */
-export function byProcess(samples: Samples, rate: Rate): number[] {
-  return samples.runs.map((runs) => median(runs.map(rate)));
-}
-
 /** Every value of a per-operation measure (latency, time to first token), pooled over processes and rounds. */
 export function pooled(samples: Samples, pick: (run: RunReport) => readonly number[]): number[] {
   return samples.runs.flatMap((runs) => runs.flatMap(pick));
@@ -43,13 +38,4 @@ export function integrityOf(samples: Samples): IntegrityCounts {
     total.reordered += last.reordered;
   }
   return total;
-}
-
-/** Relative standard error of the mean of the per-process medians (undefined with one process). */
-export function processError(samples: Samples, rate: Rate): number | undefined {
-  const values = byProcess(samples, rate);
-  if (values.length < 2) return undefined;
-  const m = mean(values);
-  const variance = values.reduce((sum, v) => sum + (v - m) ** 2, 0) / (values.length - 1);
-  return Math.sqrt(variance / values.length) / m;
 }

@@ -11,8 +11,10 @@ export interface VariantSpec extends TargetSpec {
   model: keyof typeof benchModels;
 }
 
-/** Asks a worker to start operations for `ms` milliseconds, `concurrency` at a time, and wait for the last. */
+/** Asks a worker to start operations of one of its variants for `ms` milliseconds, `concurrency` at a time, and wait for the last. */
 export interface RunCommand {
+  /** Index into the worker's `specs`. */
+  variant: number;
   ms: number;
   concurrency: number;
 }
@@ -29,13 +31,13 @@ export interface RunReport {
   cpuUs: number;
   chunks: number;
   wallMs: number;
-  /** Every chunk checked by this worker so far. */
+  /** Every chunk of this variant checked by this worker so far. */
   integrity: IntegrityCounts;
 }
 
-/** What a worker process is started with. */
+/** What a worker process is started with: the variants it hosts (usually one). */
 export interface WorkerSetup {
-  spec: VariantSpec;
+  specs: VariantSpec[];
   urls: SimulatorURLs;
 }
 

@@ -21,7 +21,7 @@ export const sweepCase: BenchCase = {
     const figures: Figures = {};
     let last: Samples[] = [];
     // The same workers go through every level; their chunk counts add up over the whole sweep.
-    const variants = await openVariants(sim, directVsRouter('openai', 'stream', 'paced'), plan.processes);
+    const variants = await openVariants(sim, directVsRouter('openai', 'stream', 'paced'), plan);
     try {
       for (const concurrency of levels) {
         progress(`sweep: ${concurrency} at once, ${plan.processes} process(es) per side, ${plan.rounds} rounds of ${plan.roundMs} ms each`);
