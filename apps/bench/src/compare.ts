@@ -1,6 +1,6 @@
 import { atMost, figure, mustBeZero, type Figures } from './figures.ts';
 import type { Samples } from './rounds.ts';
-import { byRound, integrityOf, type Rate } from './samples.ts';
+import { everyRun, integrityOf, type Rate } from './samples.ts';
 import { median, p99 } from './stats.ts';
 
 type Quantile = 'p50' | 'p99';
@@ -25,13 +25,13 @@ export function addedTime(prefix: string, direct: readonly number[], router: rea
 }
 
 /**
- * The median of round-by-round ratios: each round's value for `other` over
- * the same round's value for `base`. Pairing neighbouring measurements
- * cancels the machine's slow drift, which a ratio of overall medians would not.
+ * The median of paired ratios: each run of `other` over the run of `base`
+ * in the same round and process slot. Pairing neighbouring measurements
+ * cancels the machine's slow drift, which a ratio of overall medians would
+ * not, and the median leaves out the odd run a major collection landed in.
  */
 export function pairedRatio(base: Samples, other: Samples, rate: Rate): number {
-  const baseline = byRound(base, rate);
-  return median(byRound(other, rate).map((value, round) => value / baseline[round]!));
+  return median(base.runs.flatMap((runs, p) => runs.map((run, round) => rate(other.runs[p]![round]!) / rate(run))));
 }
 
 /**
@@ -54,8 +54,8 @@ export function ratioNoise(base: Samples, other: Samples, rate: Rate): number | 
  */
 export function costRatio(prefix: string, unit: string, direct: Samples, router: Samples, rate: Rate, limit: number): Figures {
   const figures: Figures = {
-    [`${prefix}.direct`]: figure(median(byRound(direct, rate)), unit),
-    [`${prefix}.router`]: figure(median(byRound(router, rate)), unit),
+    [`${prefix}.direct`]: figure(median(everyRun(direct, rate)), unit),
+    [`${prefix}.router`]: figure(median(everyRun(router, rate)), unit),
     [`${prefix}.ratio`]: atMost(pairedRatio(direct, router, rate), '×', limit, `≤ ${limit.toFixed(2)}×`),
   };
   const noise = ratioNoise(direct, router, rate);

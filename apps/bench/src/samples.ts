@@ -1,6 +1,5 @@
 import type { IntegrityCounts } from './integrity.ts';
 import type { Samples } from './rounds.ts';
-import { median } from './stats.ts';
 import type { RunReport } from './variant.ts';
 
 /** A rate read from one run of one worker. */
@@ -13,12 +12,9 @@ export const cpuPerChunk: Rate = (run) => run.cpuUs / run.chunks;
 /** Operations completed per second of wall time. */
 export const opsPerSecond: Rate = (run) => (run.count / run.wallMs) * 1000;
 
-const mean = (values: readonly number[]): number => values.reduce((sum, v) => sum + v, 0) / values.length;
-
-/** The rate per round, averaged over the variant's processes. */
-export function byRound(samples: Samples, rate: Rate): number[] {
-  const rounds = samples.runs[0]?.length ?? 0;
-  return Array.from({ length: rounds }, (_, round) => mean(samples.runs.map((runs) => rate(runs[round]!))));
+/** The rate of every run, over all processes and rounds. */
+export function everyRun(samples: Samples, rate: Rate): number[] {
+  return samples.runs.flatMap((runs) => runs.map(rate));
 }
 
 /** Every value of a per-operation measure (latency, time to first token), pooled over processes and rounds. */

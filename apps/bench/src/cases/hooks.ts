@@ -2,7 +2,7 @@ import { integrityFigures, pairedRatio, ratioNoise } from '../compare.ts';
 import type { BenchCase } from '../context.ts';
 import { figure, type Figures } from '../figures.ts';
 import { alternate, type Samples } from '../rounds.ts';
-import { byRound, cpuPerChunk, cpuPerOp, type Rate } from '../samples.ts';
+import { cpuPerChunk, cpuPerOp, everyRun, type Rate } from '../samples.ts';
 import { median } from '../stats.ts';
 import type { Hooks } from '../targets/build.ts';
 import type { VariantSpec } from '../variant.ts';
@@ -16,7 +16,7 @@ const hooks: readonly Hooks[] = ['none', 'off', 'text', 'json'];
 function costFigures(prefix: string, unit: string, samples: readonly Samples[], rate: Rate): Figures {
   const [none, ...others] = samples;
   const figures: Figures = {};
-  for (const s of samples) figures[`${prefix}.${s.label}`] = figure(median(byRound(s, rate)), unit);
+  for (const s of samples) figures[`${prefix}.${s.label}`] = figure(median(everyRun(s, rate)), unit);
   for (const other of others) {
     const ratio = pairedRatio(none!, other, rate);
     if (other.label !== 'off') {
@@ -46,7 +46,7 @@ export const hooksCase: BenchCase = {
     // One router per variant, all four in each process: the same code with and without hooks, compared within a process.
     const plan = quick
       ? { processes: 1, placement: 'shared' as const, rounds: 4, roundMs: 150, warmupMs: 700 }
-      : { processes: 3, placement: 'shared' as const, rounds: 6, roundMs: 200, warmupMs: 3_000 };
+      : { processes: 3, placement: 'shared' as const, rounds: 8, roundMs: 150, warmupMs: 3_000 };
     progress(`hooks: generate, ${plan.processes} process(es) per variant, ${plan.rounds} rounds of ${plan.roundMs} ms each`);
     const generated = await alternate(sim, specs('generate', 'short'), plan);
     progress(`hooks: stream, ${plan.processes} process(es) per variant, ${plan.rounds} rounds of ${plan.roundMs} ms each`);
