@@ -34,10 +34,14 @@ export function pairedRatio(base: Samples, other: Samples, rate: Rate): number {
   return median(base.runs.flatMap((runs, p) => runs.map((run, round) => rate(other.runs[p]![round]!) / rate(run))));
 }
 
+/** Two-sided 95% quantiles of Student's t for 1 to 10 degrees of freedom (few replicates need wide margins). */
+const t95 = [12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23];
+
 /**
- * How far the ratio of two variants can be trusted: two standard errors of
- * the mean ratio over replicates, the processes (process p of one variant
- * against process p of the other), or with a single process its rounds.
+ * How far the ratio of two variants can be trusted: the half-width of a 95%
+ * confidence interval of the mean ratio over replicates, the processes
+ * (process p of one variant against process p of the other), or with a
+ * single process its rounds.
  */
 export function ratioNoise(base: Samples, other: Samples, rate: Rate): number | undefined {
   const perRound = (p: number): number[] => base.runs[p]!.map((run, round) => rate(other.runs[p]![round]!) / rate(run));
@@ -45,7 +49,7 @@ export function ratioNoise(base: Samples, other: Samples, rate: Rate): number | 
   if (replicates.length < 2) return undefined;
   const mean = replicates.reduce((sum, r) => sum + r, 0) / replicates.length;
   const variance = replicates.reduce((sum, r) => sum + (r - mean) ** 2, 0) / (replicates.length - 1);
-  return 2 * Math.sqrt(variance / replicates.length);
+  return (t95[replicates.length - 2] ?? 2) * Math.sqrt(variance / replicates.length);
 }
 
 /**
