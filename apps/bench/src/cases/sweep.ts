@@ -17,7 +17,7 @@ export const sweepCase: BenchCase = {
   title: `concurrency sweep of paced streams (${model.chunks} chunks at ${model.profile.tokensPerSecond}/s after ${model.profile.ttftMs} ms), openai path`,
   async run({ sim, quick, progress }) {
     const levels = quick ? [1, 16, 64] : [1, 16, 64, 256];
-    const plan = quick ? { processes: 1, rounds: 2, roundMs: 500, warmupMs: 300 } : { processes: 2, rounds: 3, roundMs: 1_000, warmupMs: 1_000 };
+    const plan = quick ? { processes: 1, rounds: 2, roundMs: 500, warmupMs: 300 } : { processes: 3, rounds: 3, roundMs: 700, warmupMs: 1_000 };
     const figures: Figures = {};
     let last: Samples[] = [];
     // The same workers go through every level; their chunk counts add up over the whole sweep.
