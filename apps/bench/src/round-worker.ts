@@ -31,7 +31,7 @@ const variants = setup.specs.map((spec): Variant => {
  * collection shrinks the young generation, and the run after it pays for
  * many more scavenges than an application in its steady state ever does,
  * the more so the more a side allocates (it inflated the router's cost per
- * chunk from 1.13-1.19x to 1.31x of direct). Each worker's own garbage is its own cost.
+ * chunk from 1.13-1.27x to 1.31-1.34x of direct). Each worker's own garbage is its own cost.
  */
 async function run({ variant, ms, concurrency }: RunCommand): Promise<RunReport> {
   const { op, check } = variants[variant]!;
