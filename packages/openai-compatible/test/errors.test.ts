@@ -192,4 +192,12 @@ describe('aborts', () => {
     expect(stream.text).toBe(chunks.join(''));
     await vi.waitFor(() => expect(simulator.requests[0]?.clientAborted).toBe(true), { timeout: 2_000, interval: 5 });
   });
+
+  it('leaving a stream that nothing could cancel (no signal, no deadline) still closes the socket', async () => {
+    const stream = backend().stream(messages, withFault({ kind: 'stall', phase: 'between-chunks', ms: 5_000, afterChunks: 2 }));
+    const chunks: string[] = [];
+    for await (const chunk of stream) if (chunks.push(chunk) === 2) break;
+    await expect(stream.completion).rejects.toSatisfy(AbortedError.isInstance);
+    await vi.waitFor(() => expect(simulator.requests[0]?.clientAborted).toBe(true), { timeout: 2_000, interval: 5 });
+  });
 });
