@@ -45,7 +45,7 @@ export const hooksCase: BenchCase = {
   async run({ sim, quick, progress }) {
     // One router per variant, all four in each process: the same code with and without hooks, compared within a process.
     const plan = quick
-      ? { processes: 1, placement: 'shared' as const, rounds: 4, roundMs: 150, warmupMs: 700 }
+      ? { processes: 1, placement: 'shared' as const, rounds: 4, roundMs: 150, warmupMs: 400 }
       : { processes: 3, placement: 'shared' as const, rounds: 8, roundMs: 150, warmupMs: 3_000 };
     progress(`hooks: generate, ${plan.processes} process(es) per variant, ${plan.rounds} rounds of ${plan.roundMs} ms each`);
     const generated = await alternate(sim, specs('generate', 'short'), plan);

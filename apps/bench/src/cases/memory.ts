@@ -30,7 +30,7 @@ export const memoryCase: BenchCase = {
     const rss = (side: 'direct' | 'router'): number => median(perStream[side].map((r) => r.rssBytesPerStream)) / KB;
     const heap = (side: 'direct' | 'router'): number => median(perStream[side].map((r) => r.heapBytesPerStream)) / KB;
 
-    const calls = quick ? 1_000 : 20_000;
+    const calls = quick ? 500 : 20_000;
     progress(`memory: heap over ${calls} calls through a router with reliability`);
     const { heapBytes, every } = await runWorker<CallsResult>({ task: 'calls', count: calls, urls });
     const start = heapBytes[0]!;
