@@ -6,7 +6,7 @@ import { createOpenRouterBackend } from '../src/index.ts';
 import type { OpenRouterBackend, OpenRouterBackendSettings } from '../src/index.ts';
 
 /** A key shaped like OpenRouter's; tests check it never leaks into errors. */
-export const testApiKey = 'sk-or-v1-0123456789abcdef0123456789abcdef';
+export const testApiKey = 'sk-or-v1-test-not-a-real-key-for-the-simulator';
 
 export const user: Message[] = [{ role: 'user', content: 'Say something friendly.' }];
 
