@@ -1,5 +1,5 @@
 import { ConfigurationError } from '@router/core';
-import { checkSettings, createOpenAICompatibleBackend } from '@router/openai-compatible';
+import { createOpenAICompatibleBackend } from '@router/openai-compatible';
 import type { OpenAICompatibleBackend, OpenAICompatibleSettings, RequestOptions } from '@router/openai-compatible';
 import { defaultBaseURL, defaultPlanUnits } from './settings.ts';
 import type { FeatherlessExtraBody, FeatherlessSettings } from './settings.ts';
@@ -77,12 +77,10 @@ export function createFeatherlessBackend(settings: FeatherlessSettings = {}): Fe
     capabilities: { embeddings: true, jsonMode: true, usage: true },
     costOf,
     hints: { status: (status, context) => statusHint(status, context.model, planUnits, costOf) },
-    ...(settings.fetch ? { fetch: settings.fetch } : {}),
-    ...(settings.defaultExtraBody ? { defaultExtraBody: settings.defaultExtraBody } : {}),
+    fetch: settings.fetch,
+    defaultExtraBody: settings.defaultExtraBody,
   };
-  problems.push(...checkSettings(base));
-  if (problems.length > 0) throw new ConfigurationError(problems);
-  const backend = createOpenAICompatibleBackend(base);
+  const backend = createOpenAICompatibleBackend(base, problems);
 
   return {
     ...backend,

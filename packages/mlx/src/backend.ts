@@ -1,5 +1,5 @@
-import { ConfigurationError, RouterError } from '@router/core';
-import { checkSettings, createOpenAICompatibleBackend } from '@router/openai-compatible';
+import { RouterError } from '@router/core';
+import { createOpenAICompatibleBackend } from '@router/openai-compatible';
 import type { OpenAICompatibleBackend, OpenAICompatibleSettings, RequestOptions } from '@router/openai-compatible';
 import { defaultBaseURLs, defaultFirstChunkTimeoutMs } from './settings.ts';
 import type { MlxExtraBody, MlxServer, MlxSettings } from './settings.ts';
@@ -63,12 +63,10 @@ export function createMlxBackend(settings: MlxSettings = {}): MlxBackend {
     hints: hintsFor(server),
     ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
     ...(settings.headers ? { headers: settings.headers } : {}),
-    ...(settings.fetch ? { fetch: settings.fetch } : {}),
-    ...(settings.defaultExtraBody ? { defaultExtraBody: settings.defaultExtraBody } : {}),
+    fetch: settings.fetch,
+    defaultExtraBody: settings.defaultExtraBody,
   };
-  problems.push(...checkSettings(base));
-  if (problems.length > 0) throw new ConfigurationError(problems);
-  const backend = createOpenAICompatibleBackend(base);
+  const backend = createOpenAICompatibleBackend(base, problems);
 
   return {
     ...backend,

@@ -72,8 +72,10 @@ export function checkSettings(settings: OpenAICompatibleSettings<object>): strin
  */
 export function createOpenAICompatibleBackend<ExtraBody extends object = Record<string, unknown>>(
   settings: OpenAICompatibleSettings<ExtraBody>,
+  /** A wrapper's own problems with its settings, reported together with these in one error. */
+  wrapperProblems: readonly string[] = [],
 ): OpenAICompatibleBackend {
-  const problems = checkSettings(settings);
+  const problems = [...wrapperProblems, ...checkSettings(settings)];
   if (problems.length > 0) throw new ConfigurationError(problems);
   const { name } = settings;
   const client = lazyClient(settings);
