@@ -125,10 +125,9 @@ export function createOpenAICompatibleBackend<ExtraBody extends object = Record<
       };
     },
 
-    async *stream(call) {
+    stream(call) {
       const body = chatRequest(call, true) as unknown as ChatCompletionCreateParamsStreaming;
-      const chunks = await client.get().chat.completions.create(body, sdkOptions(call));
-      yield* toStreamParts(chunks);
+      return toStreamParts(client.get().chat.completions.create(body, sdkOptions(call)));
     },
 
     async embed(call) {

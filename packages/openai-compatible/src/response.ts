@@ -42,18 +42,21 @@ export interface WireChunk {
 }
 
 /**
- * Turns SDK chunks into core's stream parts. The finish part is held back
+ * Turns SDK chunks (or the promise of them, so the adapter needs no generator
+ * of its own: one async layer less per chunk) into core's stream parts. The finish part is held back
  * until the stream ends, because usage may come in a later chunk. Once a
  * finish reason has arrived, later chunks only contribute usage: some
  * servers (mlx-omni-server) repeat the finish chunk, and its content must not
  * be counted twice. Usage is taken from the last chunk that carries it,
  * never summed.
  */
-export async function* toStreamParts(chunks: AsyncIterable<WireChunk>): AsyncGenerator<StreamPart, void, undefined> {
+export async function* toStreamParts(
+  chunks: AsyncIterable<WireChunk> | Promise<AsyncIterable<WireChunk>>,
+): AsyncGenerator<StreamPart, void, undefined> {
   let finishReason: FinishReason | undefined;
   let usage: Usage | undefined;
   let model: string | undefined;
-  for await (const chunk of chunks) {
+  for await (const chunk of await chunks) {
     if (chunk.model) model = chunk.model;
     if (chunk.usage) usage = toUsage(chunk.usage);
     const choice = chunk.choices?.[0];
