@@ -1,7 +1,6 @@
-import { createServer } from 'node:net';
 import { BackendError, ConfigurationError, StreamInterruptedError, TimeoutError } from '@router/core';
 import type { Message } from '@router/core';
-import { simulatedReply, startSimulator } from '@router/testing';
+import { closedPort, simulatedReply, startSimulator } from '@router/testing';
 import type { Fault, LoggedRequest, Simulator } from '@router/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMlxBackend } from '../src/index.ts';
@@ -34,14 +33,6 @@ function withFault(model: string, fault: Fault) {
 
 function requestsFor(model: string): LoggedRequest[] {
   return simulator.requests.filter((request) => request.model === model);
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('mlx-omni-server stream quirks', () => {

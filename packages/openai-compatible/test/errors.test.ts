@@ -1,8 +1,7 @@
 import { inspect } from 'node:util';
-import { createServer } from 'node:net';
 import { AbortedError, BackendError, RouterError, StreamInterruptedError } from '@router/core';
 import type { Message } from '@router/core';
-import { startSimulator } from '@router/testing';
+import { closedPort, startSimulator } from '@router/testing';
 import type { Fault, Simulator } from '@router/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createOpenAICompatibleBackend } from '../src/index.ts';
@@ -30,15 +29,6 @@ function withFault(fault: Fault | Fault[]) {
 function backendError(error: unknown): BackendError {
   expect(BackendError.isInstance(error), `expected a BackendError, got ${String(error)}`).toBe(true);
   return error as BackendError;
-}
-
-/** A port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('HTTP status errors', () => {

@@ -1,2 +1,4 @@
 export * from './simulator/index.ts';
 export * from './mock.ts';
+export { closedPort } from './closed-port.ts';
+export { createRandom, type Random } from './simulator/random.ts';

@@ -1,5 +1,5 @@
 import { AbortedError, ConcurrencyLimiter, createRouter, RouterError, StreamInterruptedError, type Router } from '@router/core';
-import { simulatedReply, startSimulator, type Fault, type Simulator } from '@router/testing';
+import { createRandom, simulatedReply, startSimulator, type Fault, type Simulator } from '@router/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapters, createFallback } from './support/adapters.ts';
 import { describeError, messages, watchUnhandledRejections } from './support/harness.ts';
@@ -56,18 +56,6 @@ const recoverableFaults: Record<'generate' | 'stream', Fault[]> = {
     { kind: 'stall', phase: 'first-chunk', ms: 5_000 },
   ],
 };
-
-/** A small seeded generator (mulberry32), so a failing run can be replayed exactly. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface Plan {
   index: number;
@@ -195,12 +183,12 @@ describe('bounded load', () => {
       }
     };
     // Warm up with the same mix (JIT, SDK modules, sockets, error paths) before the heap baseline.
-    await runAll(router, planCalls(seededRandom(7)).slice(0, warmUpCalls).map((plan) => ({ ...plan, model: `${plan.model}-warm-up` })));
+    await runAll(router, planCalls(createRandom(7)).slice(0, warmUpCalls).map((plan) => ({ ...plan, model: `${plan.model}-warm-up` })));
     resetSimulators();
     const heapBefore = await settledHeapBytes();
 
     const started = performance.now();
-    const outcomes = await runAll(router, planCalls(seededRandom(1)));
+    const outcomes = await runAll(router, planCalls(createRandom(1)));
     const elapsedMs = performance.now() - started;
 
     // Every call settled, with a result or a typed error (runCall rethrows anything else).
