@@ -159,11 +159,11 @@ export function createBackend(definition: BackendDefinition): Backend {
         return CompletionStream.failed(error);
       }
       const options = withDefaults(rawOptions);
-      return CompletionStream.from(async function* run() {
+      return new CompletionStream(async function* run(sink) {
         const startedAt = Date.now();
         const started = performance.now();
         const scope = openScope(options);
-        const chunks: string[] = [];
+        const { chunks } = sink;
         let firstChunkMs: number | undefined;
         let finish: Extract<StreamPart, { type: 'finish' }> | undefined;
         let completed = false;
@@ -206,9 +206,11 @@ export function createBackend(definition: BackendDefinition): Backend {
           if (firstChunkMs !== undefined) completion.timings.firstChunkMs = firstChunkMs;
           if (finish.usage) completion.usage = finish.usage;
           if (finish.providerMetadata) completion.providerMetadata = finish.providerMetadata;
-          return completion;
+          sink.resolve(completion);
         } catch (error) {
-          throw failureAfterText(chunks.join(''), toTypedError(error, scope, 'stream', options.model), { backend: name, model: options.model });
+          const failure = failureAfterText(chunks.join(''), toTypedError(error, scope, 'stream', options.model), { backend: name, model: options.model });
+          sink.reject(failure);
+          throw failure;
         } finally {
           if (!completed) {
             // The consumer left early or the call failed: stop the request and its socket.

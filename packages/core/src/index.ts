@@ -34,7 +34,7 @@ export {
 } from './errors.ts';
 export type { ClassifyIssue, RouterErrorOptions, TimeoutPhase } from './errors.ts';
 export { CompletionStream } from './stream.ts';
-export type { CompletionSource, StreamPart } from './stream.ts';
+export type { StreamPart, StreamProducer, StreamSink } from './stream.ts';
 export { CallScope } from './scope.ts';
 export type { ScopeContext } from './scope.ts';
 export { createBackend } from './backend.ts';

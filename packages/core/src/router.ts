@@ -383,7 +383,7 @@ function observedStream(
   messages: readonly Message[],
   options: CallOptions,
 ): CompletionStream {
-  return CompletionStream.from(async function* observe() {
+  return new CompletionStream(async function* observe(sink) {
     const base = { callId: ++nextCallId, operation: 'stream' as const, backend: target.name, model: options.model, inputChars: messageChars(messages) };
     const started = performance.now();
     let ttftMs: number | undefined;
@@ -410,6 +410,7 @@ function observedStream(
           emit(listeners, { type: 'first-chunk', ...base, ttftMs });
         }
         outputChars += chunk.length;
+        sink.chunks.push(chunk);
         yield chunk;
       }
       const completion = await inner.completion;
@@ -425,9 +426,10 @@ function observedStream(
         finishReason: completion.finishReason,
         ...(completion.usage && { usage: completion.usage }),
       });
-      return completion;
+      sink.resolve(completion);
     } catch (error) {
       reportError(error);
+      sink.reject(error);
       throw error;
     } finally {
       // The consumer stopped reading: the inner stream was closed by the loop exit.

@@ -13,8 +13,20 @@ export type StreamPart =
       providerMetadata?: Record<string, unknown>;
     };
 
-/** Yields text chunks and returns the final completion. */
-export type CompletionSource = AsyncIterator<string, Completion, undefined>;
+/**
+ * What a stream's producer reports to its `CompletionStream`: the chunks it
+ * yields (behind `text`) and how the stream ended (behind `completion`).
+ * The first settlement wins.
+ */
+export interface StreamSink {
+  /** The producer adds each chunk here before yielding it. */
+  readonly chunks: string[];
+  resolve(completion: Completion): void;
+  reject(error: unknown): void;
+}
+
+/** Makes a stream's text: yields the chunks, records them in `sink`, and settles it when the stream ends or fails. */
+export type StreamProducer = (sink: StreamSink) => AsyncIterator<string, unknown, undefined>;
 
 const noop = (): void => {};
 
@@ -23,42 +35,62 @@ const noop = (): void => {};
  * resolves with the full text and metadata once the stream has ended (and
  * rejects with the stream's error). The call starts on the first iteration
  * and stops (aborting the request) if the loop exits early.
+ *
+ * The caller's loop reads the producer itself: a wrapper in between would be
+ * one more promise per chunk at every layer (backend, reliability, hooks),
+ * so the producer records its chunks and settles `completion` through the
+ * sink. `CompletionStream.from` does that for a plain generator.
  */
 export class CompletionStream implements AsyncIterable<string> {
   /** Settles when the stream ends. Never causes an unhandled rejection on its own. */
   readonly completion: Promise<Completion>;
-  readonly #open: () => CompletionSource;
-  #resolve!: (completion: Completion) => void;
-  #reject!: (error: unknown) => void;
+  readonly #produce: StreamProducer;
+  readonly #sink: StreamSink;
   #started = false;
-  readonly #chunks: string[] = [];
 
-  constructor(open: () => CompletionSource) {
-    this.#open = open;
+  constructor(produce: StreamProducer) {
+    this.#produce = produce;
+    let sink!: StreamSink;
     this.completion = new Promise<Completion>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
+      sink = { chunks: [], resolve, reject };
     });
+    this.#sink = sink;
     // Callers who only iterate must not get an unhandled rejection from here:
     // the error already reached them through the loop.
     this.completion.catch(noop);
   }
 
-  /** Wraps an async generator that yields text and returns the completion. */
+  /** Wraps an async generator that yields text and returns the completion (one relay step per chunk). */
   static from(generator: () => AsyncGenerator<string, Completion, undefined>): CompletionStream {
-    return new CompletionStream(generator);
+    return new CompletionStream(async function* relay(sink) {
+      const source: AsyncIterator<string, Completion, undefined> = generator();
+      try {
+        let result = await source.next();
+        for (; !result.done; result = await source.next()) {
+          sink.chunks.push(result.value);
+          yield result.value;
+        }
+        sink.resolve(result.value);
+      } catch (error) {
+        sink.reject(error);
+        throw error;
+      } finally {
+        await source.return?.();
+      }
+    });
   }
 
   /** A stream that fails as soon as it is read: how bad input surfaces from `stream()`. */
   static failed(error: unknown): CompletionStream {
-    return new CompletionStream(() => ({
-      next: () => Promise.reject(error),
-    }));
+    return new CompletionStream((sink) => {
+      sink.reject(error);
+      return { next: () => Promise.reject(error) };
+    });
   }
 
   /** The text delivered so far (all of it once the stream has ended). */
   get text(): string {
-    return this.#chunks.join('');
+    return this.#sink.chunks.join('');
   }
 
   /** Reads the stream to its end and returns the completion. */
@@ -67,40 +99,22 @@ export class CompletionStream implements AsyncIterable<string> {
     return this.completion;
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<string, undefined> {
+  [Symbol.asyncIterator](): AsyncIterator<string, unknown> {
     if (this.#started) throw new TypeError('A CompletionStream can be iterated only once.');
     this.#started = true;
-    let source: CompletionSource;
+    const sink = this.#sink;
+    let source: AsyncIterator<string, unknown, undefined>;
     try {
-      source = this.#open();
+      source = this.#produce(sink);
     } catch (error) {
+      sink.reject(error);
       source = { next: () => Promise.reject(error) };
     }
-    let settled = false;
-    const settle = (fn: () => void): void => {
-      if (!settled) {
-        settled = true;
-        fn();
-      }
-    };
     return {
-      next: async () => {
-        try {
-          const result = await source.next();
-          if (result.done) {
-            settle(() => this.#resolve(result.value));
-            return { done: true, value: undefined };
-          }
-          this.#chunks.push(result.value);
-          return result;
-        } catch (error) {
-          settle(() => this.#reject(error));
-          throw error;
-        }
-      },
+      next: () => source.next(),
       // The loop exited early (break, return, or a throw in its body).
       return: async () => {
-        settle(() => this.#reject(new AbortedError({ reason: 'the consumer stopped reading the stream' })));
+        sink.reject(new AbortedError({ reason: 'the consumer stopped reading the stream' }));
         try {
           await source.return?.();
         } catch {

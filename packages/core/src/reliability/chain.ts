@@ -222,7 +222,7 @@ export function createChainClient(links: readonly ChainLink[], listeners: readon
     embed: (input, options, callId) => once(begin('embed', options, callId), options, (link, o) => link.client.embed(input, o)),
 
     stream: (messages, options, callId) =>
-      CompletionStream.from(async function* reliableStream() {
+      new CompletionStream(async function* reliableStream(sink) {
         const call = begin('stream', options, callId);
         let opened: Awaited<ReturnType<typeof openFirst>> | undefined;
         let failure: RouterError | undefined;
@@ -237,21 +237,26 @@ export function createChainClient(links: readonly ChainLink[], listeners: readon
           opened = got.value;
           // An abort while the caller is not reading must still free the slot at once.
           call.scope.signal.addEventListener('abort', () => got.lease(call.scope.abortError()), { once: true });
-          for (let result = opened.first; !result.done; result = await opened.iterator.next()) yield result.value;
+          for (let result = opened.first; !result.done; result = await opened.iterator.next()) {
+            sink.chunks.push(result.value);
+            yield result.value;
+          }
           const completion = await opened.inner.completion;
           completed = true;
           got.lease();
           completion.attempts += got.attempts - 1;
-          return completion;
+          sink.resolve(completion);
         } catch (caught) {
           const error = toRouterError(caught, { backend: primary.name });
           failure = failureAfterText(opened?.inner.text ?? '', error, { backend: primary.name, model: options.model });
+          sink.reject(failure);
           throw failure;
         } finally {
           if (!completed) {
-            // The caller left early, or the stream failed: close the inner stream (and its request).
-            call.scope.abort(failure ?? new AbortedError({ reason: 'the stream was closed before it finished' }));
+            // The caller left early, or the stream failed: close the inner stream, which stops its request
+            // in order (an abort first would fail the SDK's body read while nobody reads it), then the call.
             await opened?.iterator.return?.();
+            call.scope.abort(failure ?? new AbortedError({ reason: 'the stream was closed before it finished' }));
           }
           call.scope.dispose();
         }
