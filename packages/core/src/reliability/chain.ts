@@ -128,7 +128,9 @@ function attemptOptions<O extends CallOptions | EmbedOptions>(options: O, link: 
   return {
     ...options,
     model: modelOf(link, call),
-    signal: call.scope.signal,
+    // Only where something can fire it (the caller, a deadline): adapters may skip costly signal
+    // plumbing without one, and a stream the caller leaves is closed through its iterator anyway.
+    signal: options.signal === undefined && call.scope.deadline === undefined ? undefined : call.scope.signal,
     deadline: call.scope.deadline,
     timeoutMs: policy.attemptTimeoutMs,
     firstChunkTimeoutMs: streamOptions.firstChunkTimeoutMs ?? policy.firstChunkTimeoutMs,

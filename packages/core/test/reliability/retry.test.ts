@@ -207,3 +207,26 @@ describe('stream retries', () => {
     expect(chunksOf(completion.text)).toHaveLength(4);
   });
 });
+
+describe('the signal an attempt carries', () => {
+  it('is passed on only when the caller or a deadline can fire it, so adapters can skip signal plumbing', async () => {
+    const backend = scriptedBackend();
+    const llm = withReliability(backend, { retry: fast });
+    await llm.generate(messages, { model: 'm' });
+    await llm.stream(messages, { model: 'm' }).collect();
+    await llm.generate(messages, { model: 'm', signal: new AbortController().signal });
+    await llm.generate(messages, { model: 'm', timeoutMs: 5_000 });
+    await withReliability(backend, { timeoutMs: 5_000 }).generate(messages, { model: 'm' });
+    expect(backend.calls.map(({ call }) => call.options.signal !== undefined)).toEqual([false, false, true, true, true]);
+  });
+
+  it('without one, a stream the caller leaves still closes the request', async () => {
+    const backend = scriptedBackend({ reply: 'one two three four ', step: { chunkDelayMs: 20 } });
+    const llm = withReliability(backend, { retry: fast });
+    const stream = llm.stream(messages, { model: 'm' });
+    for await (const _ of stream) break;
+    expect(backend.calls[0]!.call.signal.aborted).toBe(true);
+    expect(backend.inFlight).toBe(0);
+    await expect(stream.completion).rejects.toSatisfy(AbortedError.isInstance);
+  });
+});
