@@ -1,4 +1,5 @@
-import { CircuitBreaker, ConcurrencyLimiter, createRouter, seedPolicy, type Router, type RouterListener } from '@router/core';
+import { createRouter, seedPolicy, type Router, type RouterListener } from '@router/core';
+import { CircuitBreaker, ConcurrencyLimiter } from '@router/core/reliability';
 import { createFeatherlessBackend } from '@router/featherless';
 import { createMlxBackend } from '@router/mlx';
 import { createOpenRouterBackend } from '@router/openrouter';

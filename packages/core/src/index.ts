@@ -77,10 +77,8 @@ export type {
   RouterEvent,
   RouterListener,
 } from './events.ts';
-export { CircuitBreaker, isBackendFailure } from './reliability/breaker.ts';
-export type { BreakerState, CircuitBreakerOptions } from './reliability/breaker.ts';
-export { ConcurrencyLimiter, createMemoryStore } from './reliability/limiter.ts';
-export type { ConcurrencyLimiterOptions, ConcurrencyStore, Slot } from './reliability/limiter.ts';
+// The limiter and the breaker are in `@router/core/reliability`; their state type is part of this entry's events.
+export type { BreakerState } from './reliability/breaker.ts';
 export type { RetryPolicy } from './reliability/retry.ts';
 export type { BackendPolicy, FallbackTarget, RoutePolicy } from './reliability/chain.ts';
 export { withReliability } from './reliability/with-reliability.ts';

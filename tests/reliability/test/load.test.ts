@@ -1,4 +1,5 @@
-import { AbortedError, ConcurrencyLimiter, createRouter, RouterError, StreamInterruptedError, type Router } from '@router/core';
+import { AbortedError, createRouter, RouterError, StreamInterruptedError, type Router } from '@router/core';
+import { ConcurrencyLimiter } from '@router/core/reliability';
 import { createRandom, simulatedReply, startSimulator, type Fault, type Simulator } from '@router/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapters, createFallback } from './support/adapters.ts';

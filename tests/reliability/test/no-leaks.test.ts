@@ -1,5 +1,6 @@
 import { getEventListeners } from 'node:events';
-import { ConcurrencyLimiter, createRouter, RouterError, type Router } from '@router/core';
+import { createRouter, RouterError, type Router } from '@router/core';
+import { ConcurrencyLimiter } from '@router/core/reliability';
 import { startSimulator, type Fault, type Simulator } from '@router/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapters, createFallback, fallbackDialect, type AdapterCase } from './support/adapters.ts';

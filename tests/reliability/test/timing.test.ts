@@ -1,4 +1,5 @@
-import { AbortedError, ConcurrencyLimiter, createRouter, StreamInterruptedError, type Router, type RouterEvent } from '@router/core';
+import { AbortedError, createRouter, StreamInterruptedError, type Router, type RouterEvent } from '@router/core';
+import { ConcurrencyLimiter } from '@router/core/reliability';
 import { simulatedReply, startSimulator, type LoggedRequest, type Simulator } from '@router/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapters, type AdapterCase } from './support/adapters.ts';

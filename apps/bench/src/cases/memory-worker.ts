@@ -4,7 +4,7 @@
  * count in the next. It prints one JSON line and exits.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CircuitBreaker, ConcurrencyLimiter } from '@router/core';
+import { CircuitBreaker, ConcurrencyLimiter } from '@router/core/reliability';
 import { benchModels } from '../simulator/models.ts';
 import type { SimulatorURLs } from '../simulator/process.ts';
 import { buildTarget } from '../targets/build.ts';

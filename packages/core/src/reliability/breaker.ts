@@ -1,4 +1,4 @@
-import { RouterError, StreamInterruptedError, TimeoutError } from '../errors.ts';
+import { RouterError, StreamInterruptedError, TimeoutError } from '@router/core';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 

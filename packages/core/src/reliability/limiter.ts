@@ -1,4 +1,4 @@
-import { AbortedError, ConfigurationError, QueueFullError, RouterError, TimeoutError } from '../errors.ts';
+import { AbortedError, ConfigurationError, QueueFullError, RouterError, TimeoutError } from '@router/core';
 
 /**
  * Where a limiter keeps count of the units in use. The in-memory store serves

@@ -2,9 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AbortedError,
   BackendError,
-  CircuitBreaker,
   CircuitOpenError,
-  ConcurrencyLimiter,
   QueueFullError,
   StreamInterruptedError,
   TimeoutError,
@@ -12,6 +10,7 @@ import {
   type BreakerState,
   type RouterEvent,
 } from '../../src/index.ts';
+import { CircuitBreaker, ConcurrencyLimiter } from '../../src/reliability.ts';
 import { messages, scriptedBackend } from './scripted-backend.ts';
 
 const down = (): BackendError => new BackendError('503', { status: 503, isRetryable: true });

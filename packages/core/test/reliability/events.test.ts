@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BackendError,
-  CircuitBreaker,
-  ConcurrencyLimiter,
-  createRouter,
-  createTimingLog,
-  type RouterEvent,
-} from '../../src/index.ts';
+import { BackendError, createRouter, createTimingLog, type RouterEvent } from '../../src/index.ts';
+import { CircuitBreaker, ConcurrencyLimiter } from '../../src/reliability.ts';
 import { messages, scriptedBackend } from './scripted-backend.ts';
 
 const down = (retryAfterMs?: number): BackendError =>

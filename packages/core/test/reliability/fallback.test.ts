@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   BackendError,
-  CircuitBreaker,
-  ConcurrencyLimiter,
   ConfigurationError,
   createRouter,
   QueueFullError,
@@ -11,6 +9,7 @@ import {
   type RouterConfig,
   type RouterEvent,
 } from '../../src/index.ts';
+import { CircuitBreaker, ConcurrencyLimiter } from '../../src/reliability.ts';
 import { messages, scriptedBackend, type Step } from './scripted-backend.ts';
 
 const down = (retryAfterMs?: number): BackendError =>

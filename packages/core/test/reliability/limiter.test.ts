@@ -1,19 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import {
-  AbortedError,
-  BackendError,
-  CircuitBreaker,
-  ConcurrencyLimiter,
-  createMemoryStore,
-  createRouter,
-  QueueFullError,
-  TimeoutError,
-  withReliability,
-  type ConcurrencyStore,
-  type RouterEvent,
-  type Slot,
-} from '../../src/index.ts';
+import { AbortedError, BackendError, createRouter, QueueFullError, TimeoutError, withReliability, type RouterEvent } from '../../src/index.ts';
+import { CircuitBreaker, ConcurrencyLimiter, createMemoryStore, type ConcurrencyStore, type Slot } from '../../src/reliability.ts';
 import { messages, scriptedBackend, unhandledRejectionsDuring } from './scripted-backend.ts';
 
 const tick = (ms = 5): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,9 @@
+// The limiter and the breaker are objects an application creates and hands to
+// the router's `reliability` settings; the router only calls their methods. They
+// are their own entry point so the main bundle stays small for apps that never
+// limit or break. Their modules import core by package name, not path: this
+// entry is built apart from the main one and must share its error classes.
+export { CircuitBreaker, isBackendFailure } from './reliability/breaker.ts';
+export type { BreakerState, CircuitBreakerOptions } from './reliability/breaker.ts';
+export { ConcurrencyLimiter, createMemoryStore } from './reliability/limiter.ts';
+export type { ConcurrencyLimiterOptions, ConcurrencyStore, Slot } from './reliability/limiter.ts';
