@@ -1,10 +1,5 @@
-import {
-  AbortedError,
-  BackendError,
-  RouterError,
-  failureAfterText,
-  UnsupportedOperationError,
-} from './errors.ts';
+import { BackendStreamReader, type BackendStreamCall } from './backend-stream.ts';
+import { BackendError, RouterError, UnsupportedOperationError } from './errors.ts';
 import { CallScope } from './scope.ts';
 import { CompletionStream, type StreamPart } from './stream.ts';
 import type {
@@ -159,67 +154,21 @@ export function createBackend(definition: BackendDefinition): Backend {
         return CompletionStream.failed(error);
       }
       const options = withDefaults(rawOptions);
-      return new CompletionStream(async function* run(sink) {
-        const startedAt = Date.now();
-        const started = performance.now();
-        const scope = openScope(options);
-        const { chunks } = sink;
-        let firstChunkMs: number | undefined;
-        let finish: Extract<StreamPart, { type: 'finish' }> | undefined;
-        let completed = false;
-        let parts: AsyncIterator<StreamPart> | undefined;
-        try {
-          scope.signal.throwIfAborted();
-          if (options.firstChunkTimeoutMs !== undefined) scope.armPhaseTimer('first-chunk', options.firstChunkTimeoutMs);
-          parts = definition.stream({ messages, options, signal: scope.signal, remainingMs: () => scope.remainingMs() })[Symbol.asyncIterator]();
-          for (let result = await parts.next(); !result.done; result = await parts.next()) {
-            const part = result.value;
-            if (part.type === 'finish') {
-              finish = part;
-              continue;
-            }
-            if (part.text === '') continue;
-            if (firstChunkMs === undefined) {
-              firstChunkMs = performance.now() - started;
-              if (options.idleTimeoutMs === undefined) scope.clearPhaseTimer();
-            }
-            if (options.idleTimeoutMs !== undefined) scope.armPhaseTimer('idle', options.idleTimeoutMs);
-            chunks.push(part.text);
-            yield part.text;
-          }
-          // SDKs end the loop quietly when aborted: that is an abort, not a short answer.
-          const aborted = scope.abortError();
-          if (aborted) throw aborted;
-          if (!finish) {
-            throw new BackendError(`${name}: the stream ended without its finish frame (incomplete response).`, {
-              backend: name,
-              model: options.model,
-              isRetryable: true,
-            });
-          }
-          completed = true;
-          const completion: Completion = {
-            ...metadata(finish.model ?? options.model, startedAt, started),
-            text: chunks.join(''),
-            finishReason: finish.finishReason,
-          };
+      const call: BackendStreamCall = {
+        backend: name,
+        options,
+        openScope: () => openScope(options),
+        open: (scope) => definition.stream({ messages, options, signal: scope.signal, remainingMs: () => scope.remainingMs() }),
+        toTypedError: (error, scope) => toTypedError(error, scope, 'stream', options.model),
+        complete(finish, text, started, firstChunkMs) {
+          const completion: Completion = { ...metadata(finish.model ?? options.model, started.at, started.now), text, finishReason: finish.finishReason };
           if (firstChunkMs !== undefined) completion.timings.firstChunkMs = firstChunkMs;
           if (finish.usage) completion.usage = finish.usage;
           if (finish.providerMetadata) completion.providerMetadata = finish.providerMetadata;
-          sink.resolve(completion);
-        } catch (error) {
-          const failure = failureAfterText(chunks.join(''), toTypedError(error, scope, 'stream', options.model), { backend: name, model: options.model });
-          sink.reject(failure);
-          throw failure;
-        } finally {
-          if (!completed) {
-            // The consumer left early or the call failed: stop the request and its socket.
-            scope.abort(scope.abortError() ?? new AbortedError({ backend: name, model: options.model, reason: 'the stream was closed before it finished' }));
-            await parts?.return?.().catch(() => undefined);
-          }
-          scope.dispose();
-        }
-      });
+          return completion;
+        },
+      };
+      return new CompletionStream((sink) => new BackendStreamReader(call, sink));
     },
 
     async embed(input, rawOptions) {

@@ -41,34 +41,62 @@ export interface WireChunk {
   usage?: WireUsage | null;
 }
 
+const ended: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
 /**
- * Turns SDK chunks (or the promise of them, so the adapter needs no generator
- * of its own: one async layer less per chunk) into core's stream parts. The finish part is held back
- * until the stream ends, because usage may come in a later chunk. Once a
- * finish reason has arrived, later chunks only contribute usage: some
- * servers (mlx-omni-server) repeat the finish chunk, and its content must not
- * be counted twice. Usage is taken from the last chunk that carries it,
- * never summed.
+ * Turns SDK chunks (or the promise of them) into core's stream parts. The
+ * finish part is held back until the stream ends, because usage may come in
+ * a later chunk. Once a finish reason has arrived, later chunks only
+ * contribute usage: some servers (mlx-omni-server) repeat the finish chunk,
+ * and its content must not be counted twice. Usage is taken from the last
+ * chunk that carries it, never summed.
+ *
+ * A plain iterator that maps each chunk in a `then`, not an async generator:
+ * a generator layer costs about five times as much per chunk (its resume,
+ * its `await` and its `yield` each take a turn of the microtask queue), and
+ * the bench profiled this converter at 0.85 µs of every chunk's cost with 256
+ * streams in flight. Ending the iterator early ends the SDK's, which aborts
+ * the request.
  */
-export async function* toStreamParts(
-  chunks: AsyncIterable<WireChunk> | Promise<AsyncIterable<WireChunk>>,
-): AsyncGenerator<StreamPart, void, undefined> {
+export function toStreamParts(chunks: AsyncIterable<WireChunk> | Promise<AsyncIterable<WireChunk>>): AsyncIterableIterator<StreamPart, undefined> {
+  let source: AsyncIterator<WireChunk> | undefined;
   let finishReason: FinishReason | undefined;
   let usage: Usage | undefined;
   let model: string | undefined;
-  for await (const chunk of await chunks) {
+  let finished = false;
+
+  const read = (result: IteratorResult<WireChunk>): IteratorResult<StreamPart, undefined> | Promise<IteratorResult<StreamPart, undefined>> => {
+    if (result.done) {
+      // No finish reason: core reports an incomplete stream (or the abort that ended it).
+      if (finished || finishReason === undefined) return ended;
+      finished = true;
+      const finish: StreamPart = { type: 'finish', finishReason };
+      if (usage) finish.usage = usage;
+      if (model) finish.model = model;
+      return { done: false, value: finish };
+    }
+    const chunk = result.value;
     if (chunk.model) model = chunk.model;
     if (chunk.usage) usage = toUsage(chunk.usage);
     const choice = chunk.choices?.[0];
-    if (!choice || finishReason !== undefined) continue;
-    const text = choice.delta?.content;
-    if (text) yield { type: 'text', text };
-    if (choice.finish_reason) finishReason = toFinishReason(choice.finish_reason);
-  }
-  // No finish reason: core reports an incomplete stream (or the abort that ended it).
-  if (finishReason === undefined) return;
-  const finish: StreamPart = { type: 'finish', finishReason };
-  if (usage) finish.usage = usage;
-  if (model) finish.model = model;
-  yield finish;
+    if (choice && finishReason === undefined) {
+      const text = choice.delta?.content;
+      if (choice.finish_reason) finishReason = toFinishReason(choice.finish_reason);
+      if (text) return { done: false, value: { type: 'text', text } };
+    }
+    // Nothing to hand on (a role-only delta, a repeated finish, usage alone): read the next chunk.
+    return source!.next().then(read);
+  };
+
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next: () => (source ? source.next().then(read) : Promise.resolve(chunks).then((opened) => (source = opened[Symbol.asyncIterator]()).next()).then(read)),
+    return: async () => {
+      finished = true;
+      await source?.return?.();
+      return ended;
+    },
+  };
 }
