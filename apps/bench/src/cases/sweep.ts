@@ -24,8 +24,12 @@ export const sweepCase: BenchCase = {
     const variants = await openVariants(sim, directVsRouter('openai', 'stream', 'paced'), plan);
     try {
       for (const concurrency of levels) {
-        progress(`sweep: ${concurrency} at once, ${plan.processes} process(es) per side, ${plan.rounds} rounds of ${plan.roundMs} ms each`);
-        const [direct, router] = (last = await variants.measure({ ...plan, concurrency }));
+        // The goal's level gets more and longer rounds: 256 streams in flight make a short round mostly ramp-up and
+        // ramp-down, and three 700 ms rounds measured the ratio only to ±0.15.
+        const rounds = concurrency === goalLevel ? { rounds: 6, roundMs: 1_500 } : {};
+        const level = { ...plan, ...rounds, concurrency };
+        progress(`sweep: ${concurrency} at once, ${plan.processes} process(es) per side, ${level.rounds} rounds of ${level.roundMs} ms each`);
+        const [direct, router] = (last = await variants.measure(level));
         const ratio = pairedRatio(direct!, router!, opsPerSecond);
         figures[`c${concurrency}.direct`] = figure(median(everyRun(direct!, opsPerSecond)), 'streams/s');
         figures[`c${concurrency}.router`] = figure(median(everyRun(router!, opsPerSecond)), 'streams/s');
