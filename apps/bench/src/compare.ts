@@ -1,7 +1,8 @@
+import { createRandom } from '@router/testing';
 import { atMost, figure, mustBeZero, type Figures } from './figures.ts';
 import type { Samples } from './rounds.ts';
 import { everyRun, integrityOf, type Rate } from './samples.ts';
-import { median, p99 } from './stats.ts';
+import { median, p99, quantile } from './stats.ts';
 
 type Quantile = 'p50' | 'p99';
 
@@ -26,7 +27,26 @@ export function addedTime(prefix: string, direct: readonly number[], router: rea
     figures[`${prefix}.${name}.router`] = figure(r, 'ms');
     figures[`${prefix}.${name}.added`] = name === goal.at ? atMost(r - d, 'ms', goal.limitMs) : figure(r - d, 'ms');
   }
+  const noise = addedNoise(direct, router, quantiles[goal.at]);
+  if (noise !== undefined) figures[`${prefix}.${goal.at}.addedNoise`] = figure(noise, '±ms');
   return figures;
+}
+
+const bootstrapRounds = 400;
+
+/**
+ * How far an added time at a quantile can be trusted: half the width of the
+ * 95% bootstrap interval of router minus direct (each side resampled with
+ * replacement, seeded, so a run's figures are reproducible from its
+ * samples). A tail quantile moves with where a garbage collection landed;
+ * this says by how much, so a verdict inside it is read as unsettled.
+ */
+export function addedNoise(direct: readonly number[], router: readonly number[], of: (values: readonly number[]) => number): number | undefined {
+  if (direct.length < 2 || router.length < 2) return undefined;
+  const random = createRandom(0x5eed);
+  const resample = (values: readonly number[]): number[] => Array.from(values, () => values[Math.floor(random() * values.length)]!);
+  const differences = Array.from({ length: bootstrapRounds }, () => of(resample(router)) - of(resample(direct)));
+  return (quantile(differences, 0.975) - quantile(differences, 0.025)) / 2;
 }
 
 /**
