@@ -60,6 +60,7 @@ const ended: IteratorReturnResult<undefined> = { done: true, value: undefined };
  */
 export function toStreamParts(chunks: AsyncIterable<WireChunk> | Promise<AsyncIterable<WireChunk>>): AsyncIterableIterator<StreamPart, undefined> {
   let source: AsyncIterator<WireChunk> | undefined;
+  let opening: Promise<AsyncIterator<WireChunk>> | undefined;
   let finishReason: FinishReason | undefined;
   let usage: Usage | undefined;
   let model: string | undefined;
@@ -92,10 +93,16 @@ export function toStreamParts(chunks: AsyncIterable<WireChunk> | Promise<AsyncIt
     [Symbol.asyncIterator]() {
       return this;
     },
-    next: () => (source ? source.next().then(read) : Promise.resolve(chunks).then((opened) => (source = opened[Symbol.asyncIterator]()).next()).then(read)),
+    next: () => {
+      if (source) return source.next().then(read);
+      opening ??= Promise.resolve(chunks).then((opened) => (source = opened[Symbol.asyncIterator]()));
+      return opening.then((opened) => opened.next()).then(read);
+    },
     return: async () => {
       finished = true;
-      await source?.return?.();
+      // Left while the response was still on its way: end it once it is there, or it would run on unread.
+      const opened = source ?? (await opening?.catch(() => undefined));
+      await opened?.return?.();
       return ended;
     },
   };

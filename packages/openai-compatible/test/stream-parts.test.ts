@@ -39,6 +39,26 @@ describe('toStreamParts', () => {
     expect(parts.at(-1)).toEqual({ type: 'finish', finishReason: 'length', model: 'served-model', usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 } });
   });
 
+  it('left before the response arrived, it still ends the SDK stream once the response is there', async () => {
+    let ended = false;
+    const sdkStream: AsyncIterable<WireChunk> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => new Promise<IteratorResult<WireChunk>>(() => {}),
+        return: async () => {
+          ended = true;
+          return { done: true, value: undefined };
+        },
+      }),
+    };
+    let arrive!: (stream: AsyncIterable<WireChunk>) => void;
+    const parts = toStreamParts(new Promise<AsyncIterable<WireChunk>>((resolve) => (arrive = resolve)));
+    void parts.next();
+    const leaving = parts.return!();
+    arrive(sdkStream);
+    await leaving;
+    expect(ended).toBe(true);
+  });
+
   it('yields no finish part when no chunk finished (core then reports an incomplete stream)', async () => {
     expect(await partsOf([text('a'), text('b')])).toEqual([
       { type: 'text', text: 'a' },
