@@ -65,7 +65,7 @@ describe('a live-mode turn against the simulator', () => {
     mode: string;
     reply: string;
     stateUpdates: { from: string; to: string; update?: { affinity: number; reason: string } }[];
-    calls: { op: string; backend: string; model: string; attempts: number; ms: number; ok: boolean }[];
+    calls: { op: string; backend: string; adapter?: string; model: string; attempts: number; ms: number; ok: boolean }[];
     turnMs: number;
   };
   let requests: LoggedRequest[];
@@ -136,10 +136,10 @@ describe('a live-mode turn against the simulator', () => {
 
   it('reports every call with its backend and model', () => {
     const byOp = (op: string) => output.calls.filter((c) => c.op === op);
-    expect(byOp('stream')).toMatchObject([{ backend: 'featherless', ok: true }]);
+    expect(byOp('stream')).toMatchObject([{ backend: 'narrative', adapter: 'featherless', ok: true }]);
     expect(byOp('generate')).toHaveLength(6);
-    expect(byOp('generate').every((c) => c.backend === 'openrouter' && c.ok)).toBe(true);
-    expect(byOp('embed').every((c) => c.backend === 'mlx')).toBe(true);
+    expect(byOp('generate').every((c) => c.backend === 'classifier' && c.adapter === 'openrouter' && c.ok)).toBe(true);
+    expect(byOp('embed').every((c) => c.backend === 'local' && c.adapter === 'mlx')).toBe(true);
     expect(output.turnMs).toBeGreaterThan(0);
   });
 });

@@ -201,7 +201,7 @@ const rows: Row[] = [
     label: 'a stall before the headers',
     op: 'generate',
     fault: { kind: 'stall', phase: 'headers', ms: stallMs },
-    ...recovered({ code: 'timeout', phase: 'total', timeoutMs: attemptTimeoutMs }),
+    ...recovered({ code: 'timeout', phase: 'attempt', timeoutMs: attemptTimeoutMs }),
   },
   {
     label: 'a stall before the headers',
@@ -213,7 +213,7 @@ const rows: Row[] = [
     label: 'a stall before the body',
     op: 'generate',
     fault: { kind: 'stall', phase: 'first-chunk', ms: stallMs },
-    ...recovered({ code: 'timeout', phase: 'total', timeoutMs: attemptTimeoutMs }),
+    ...recovered({ code: 'timeout', phase: 'attempt', timeoutMs: attemptTimeoutMs }),
   },
   {
     label: 'a stall before the first chunk',
@@ -225,7 +225,7 @@ const rows: Row[] = [
     label: 'a stall in the middle of the body',
     op: 'generate',
     fault: { kind: 'stall', phase: 'between-chunks', ms: stallMs },
-    ...recovered({ code: 'timeout', phase: 'total', timeoutMs: attemptTimeoutMs }),
+    ...recovered({ code: 'timeout', phase: 'attempt', timeoutMs: attemptTimeoutMs }),
   },
   {
     label: 'a stall after 2 chunks',
