@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
-import { BackendError, ConfigurationError } from '@router/core';
+import { BackendError, ConfigurationError, InvalidRequestError } from '@router/core';
 import type { Message } from '@router/core';
 import { startSimulator } from '@router/testing';
 import type { LoggedRequest, Simulator } from '@router/testing';
@@ -166,6 +166,23 @@ describe('error advice', () => {
     const error = await featherless().generate(messages, { model: small, headers: { 'x-sim-fault': fault } }).catch((e: unknown) => e);
     expect((error as BackendError).status).toBe(status);
     expect((error as BackendError).message).toContain(advice);
+  });
+});
+
+describe('API key stays on the Featherless origin', () => {
+  it('getJSON refuses a URL on another server: typed error, and that server receives nothing', async () => {
+    const foreign = await startSimulator();
+    try {
+      for (const target of [`${foreign.baseURL('openai')}/models`, `${foreign.url.replace('http:', '')}/v1/models`]) {
+        const error = await featherless().getJSON(target).catch((e: unknown) => e);
+        expect(InvalidRequestError.isInstance(error)).toBe(true);
+        expect(error).toMatchObject({ field: 'path', backend: 'featherless' });
+      }
+      expect(foreign.requests).toEqual([]);
+      expect(simulator.requests).toEqual([]);
+    } finally {
+      await foreign.close();
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import type OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, EmbeddingCreateParams } from 'openai/resources';
 import { baseURLProblem, lazyClient, sdkTimeout } from './client.ts';
 import { errorInResponse, mapSdkError, type ErrorMappingContext } from './errors.ts';
+import { helperURL } from './helper-url.ts';
 import { chatBody, embedBody, reservedChatFields, reservedFieldIn } from './request.ts';
 import { toFinishReason, toStreamParts, toUsage } from './response.ts';
 import type { ModelInfo, OpenAICompatibleSettings, RequestOptions } from './settings.ts';
@@ -33,7 +34,9 @@ export interface OpenAICompatibleBackend extends Backend {
   listModels(options?: RequestOptions): Promise<ModelInfo[]>;
   /**
    * `GET` a path under the base URL with this backend's key, headers, budget
-   * and typed errors: the way to reach a server's own routes (e.g. `/plan`).
+   * and typed errors: the way to reach a server's own routes (e.g. `/plan`). A path that would
+   * leave the base URL's origin (`https://other.host/x`, `//other.host/x`) is refused with an
+   * `InvalidRequestError` before any request, so the key never reaches another host.
    */
   getJSON<T = unknown>(path: string, options?: RequestOptions): Promise<T>;
 }
@@ -175,6 +178,6 @@ export function createOpenAICompatibleBackend<ExtraBody extends object = Record<
         });
       }),
     getJSON: <T = unknown>(path: string, options: RequestOptions = {}) =>
-      helperRequest(options, (sdk, request) => sdk.get<T>(path, request)),
+      helperRequest(options, (sdk, request) => sdk.get<T>(helperURL(sdk.baseURL, path, name), request)),
   };
 }
