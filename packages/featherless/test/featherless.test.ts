@@ -142,6 +142,22 @@ describe('plan concurrency', () => {
     expect((error as ConfigurationError).problems).toHaveLength(2);
   });
 
+  it('rejects attribution and headers that cannot be sent as HTTP headers at construction, naming each setting', () => {
+    const error = (() => {
+      try {
+        createFeatherlessBackend({ apiKey, appName: 'Tavern\nTales', appUrl: 'https://tavern.example/🙂', headers: { 'X-Team': 'a\rb' } });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(ConfigurationError.isInstance(error)).toBe(true);
+    expect((error as ConfigurationError).problems).toEqual([
+      expect.stringMatching(/^featherless: appUrl must be Latin-1/),
+      expect.stringMatching(/^featherless: appName has a line break/),
+      expect.stringMatching(/^featherless: headers\["X-Team"\] has a line break/),
+    ]);
+  });
+
   it('a request over the plan gets a retryable 429 that explains plan units', async () => {
     const client = featherless();
     // Holds all 4 units of the plan until released: a 70B stream stalled before its first chunk.

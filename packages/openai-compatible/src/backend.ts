@@ -1,4 +1,4 @@
-import { BackendError, CallScope, ConfigurationError, createBackend, RouterError } from '@router/core';
+import { BackendError, CallScope, ConfigurationError, createBackend, headerProblems, RouterError } from '@router/core';
 import type { Backend, BackendCall, BackendEmbedCall, ErrorContext } from '@router/core';
 import type OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, EmbeddingCreateParams } from 'openai/resources';
@@ -53,6 +53,7 @@ export function checkSettings(settings: OpenAICompatibleSettings<object>): strin
   } else if (typeof settings.baseURL !== 'function') {
     problems.push(`${label}: baseURL is required: a URL string such as http://localhost:8000/v1.`);
   }
+  for (const { field, problem } of headerProblems(settings.headers)) problems.push(`${label}: ${field} ${problem}`);
   const extra: unknown = settings.defaultExtraBody;
   if (extra !== undefined && (extra === null || typeof extra !== 'object' || Array.isArray(extra))) {
     problems.push(`${label}: defaultExtraBody must be a plain object.`);
