@@ -154,7 +154,11 @@ describe('a live-mode turn against the simulator', () => {
     expect(byOp('generate')).toHaveLength(6);
     expect(byOp('generate').every((c) => c.backend === 'openrouter' && c.ok)).toBe(true);
     expect(byOp('embed').every((c) => c.backend === 'mlx')).toBe(true);
-    expect(output.turnMs).toBeGreaterThan(0);
+    // The simulated classifier answers 150 ms after each request (1 ms of slack for its millisecond clock):
+    // each classifier call, and so the turn, took at least that; the turn waits for them and the narrative.
+    for (const call of byOp('generate')) expect(call.ms).toBeGreaterThanOrEqual(150 - 1);
+    expect(output.turnMs).toBeGreaterThanOrEqual(150 - 1);
+    expect(Math.max(...[...byOp('generate'), ...byOp('stream')].map((c) => c.ms))).toBeLessThanOrEqual(output.turnMs);
   });
 });
 

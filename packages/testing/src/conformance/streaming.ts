@@ -8,7 +8,8 @@ export function streamingTests(ctx: ConformanceContext): void {
     const plain = ctx.chatModel('stream');
     // 10 ms per token: slow enough that the first chunk clearly precedes the end of the response.
     const paced = ctx.chatModel('stream-paced', { tokensPerSecond: 100, outputTokens: 8 });
-    const metadata = ctx.chatModel('stream-metadata');
+    // The first chunk comes 30 ms after the request: firstChunkMs must cover it.
+    const metadata = ctx.chatModel('stream-metadata', { ttftMs: 30 });
     const usage = ctx.chatModel('stream-usage', { outputTokens: 6 });
     const cut = ctx.chatModel('stream-max-tokens');
 
@@ -34,14 +35,20 @@ export function streamingTests(ctx: ConformanceContext): void {
 
     it('reports metadata once the stream has ended: backend, model, finish reason, timings', async () => {
       const client = ctx.client();
+      const before = Date.now();
+      const outerStart = performance.now();
       const completion = await client.stream(conversation, { model: metadata }).collect();
+      const outerMs = performance.now() - outerStart;
       expect(completion.backend).toBe(client.name);
       expect(completion.model).toBe(metadata);
       expect(completion.finishReason).toBe('stop');
       expect(completion.attempts).toBe(1);
+      expect(completion.timings.startedAt).toBeGreaterThanOrEqual(before);
       expect(completion.timings.startedAt).toBeLessThanOrEqual(Date.now());
-      expect(completion.timings.firstChunkMs).toBeGreaterThanOrEqual(0);
-      expect(completion.timings.totalMs).toBeGreaterThanOrEqual(completion.timings.firstChunkMs ?? 0);
+      // The server's timer starts after the request arrived (its clock has millisecond steps: 1 ms of slack).
+      expect(completion.timings.firstChunkMs).toBeGreaterThanOrEqual(30 - 1);
+      expect(completion.timings.totalMs).toBeGreaterThanOrEqual(completion.timings.firstChunkMs ?? Number.POSITIVE_INFINITY);
+      expect(completion.timings.totalMs).toBeLessThanOrEqual(outerMs);
     });
 
     it.skipIf(!ctx.capabilities.usage)('reports token usage once the stream has ended (needs capabilities.usage)', async () => {
