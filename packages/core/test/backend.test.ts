@@ -43,8 +43,11 @@ beforeEach(() => {
   unhandled.length = 0;
   process.on('unhandledRejection', collect);
 });
+/** One turn of the event loop: every pending microtask has run, and Node has reported unhandled rejections. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 afterEach(async () => {
-  await sleep(5);
+  await nextTurn();
   process.off('unhandledRejection', collect);
   expect(unhandled).toEqual([]);
 });
@@ -140,7 +143,8 @@ describe('createBackend: stream', () => {
   it('does not start the call until it is read', async () => {
     const { backend, seen } = scripted(() => words('a'));
     backend.stream(msgs, { model: 'm' });
-    await sleep(5);
+    // Starting needs no timer: had it started, it would have by the next turn of the event loop.
+    await nextTurn();
     expect(seen).toHaveLength(0);
   });
 
