@@ -6,8 +6,8 @@ import { conversation, drain, expectUsage, promptTokens } from './helpers.ts';
 export function streamingTests(ctx: ConformanceContext): void {
   describe('stream', () => {
     const plain = ctx.chatModel('stream');
-    // 10 ms per token: slow enough that the first chunk clearly precedes the end of the response.
-    const paced = ctx.chatModel('stream-paced', { tokensPerSecond: 100, outputTokens: 8 });
+    // Stalls for a minute after its first chunk (a fault set in the test): the first chunk must not wait for the rest.
+    const paced = ctx.chatModel('stream-paced');
     // The first chunk comes 30 ms after the request: firstChunkMs must cover it.
     const metadata = ctx.chatModel('stream-metadata', { ttftMs: 30 });
     const usage = ctx.chatModel('stream-usage', { outputTokens: 6 });
@@ -23,14 +23,17 @@ export function streamingTests(ctx: ConformanceContext): void {
     });
 
     it('delivers the first chunk before the server has finished the response', async () => {
-      let firstChunkAt: number | undefined;
-      const { chunks, error } = await drain(ctx.client().stream(conversation, { model: paced }), () => {
-        firstChunkAt ??= Date.now();
-      });
-      expect(error).toBeUndefined();
-      expect(chunks.length).toBeGreaterThan(1);
-      const request = await ctx.finishedRequest(paced);
-      expect(firstChunkAt).toBeLessThan(request.endedAt ?? 0);
+      ctx.simulator.addFault({ model: paced, fault: { kind: 'stall', phase: 'between-chunks', ms: 60_000, afterChunks: 1 } });
+      // A backend that buffered the response would hold this chunk for the minute (and the test would time out).
+      let first: string | undefined;
+      for await (const chunk of ctx.client().stream(conversation, { model: paced })) {
+        first = chunk;
+        expect(ctx.requestsFor(paced)[0]?.endedAt, 'the server is still sending').toBeUndefined();
+        break;
+      }
+      expect(ctx.expectedReply(paced, conversation).startsWith(first ?? '-')).toBe(true);
+      // Leaving the loop closed the connection while the server was still stalled.
+      expect((await ctx.finishedRequest(paced)).clientAborted).toBe(true);
     });
 
     it('reports metadata once the stream has ended: backend, model, finish reason, timings', async () => {
