@@ -87,7 +87,7 @@ async function abortToSlot(sim: Simulator, rounds: number): Promise<{ socketMs: 
 }
 
 /**
- * Case 8: how promptly the router reacts, timed on the simulator's clock (millisecond steps): a retry
+ * Case 9: how promptly the router reacts, timed on the simulator's clock (millisecond steps): a retry
  * after `Retry-After`, and an abort freeing the concurrency slot. These were once bounds in
  * tests/reliability; as speed claims they belong here, where a busy machine shows as a figure.
  */
