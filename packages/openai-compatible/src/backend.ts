@@ -1,9 +1,10 @@
-import { BackendError, CallScope, ConfigurationError, createBackend, RouterError } from '@router/core';
+import { BackendError, CallScope, ConfigurationError, createBackend, headerProblems, RouterError } from '@router/core';
 import type { Backend, BackendCall, BackendEmbedCall, ErrorContext } from '@router/core';
 import type OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, EmbeddingCreateParams } from 'openai/resources';
 import { baseURLProblem, lazyClient, sdkTimeout } from './client.ts';
 import { errorInResponse, mapSdkError, type ErrorMappingContext } from './errors.ts';
+import { helperURL } from './helper-url.ts';
 import { chatBody, embedBody, reservedChatFields, reservedFieldIn } from './request.ts';
 import { toFinishReason, toStreamParts, toUsage } from './response.ts';
 import type { ModelInfo, OpenAICompatibleSettings, RequestOptions } from './settings.ts';
@@ -29,7 +30,9 @@ export interface OpenAICompatibleBackend extends Backend {
   listModels(options?: RequestOptions): Promise<ModelInfo[]>;
   /**
    * `GET` a path under the base URL with this backend's key, headers, budget
-   * and typed errors: the way to reach a server's own routes (e.g. `/plan`).
+   * and typed errors: the way to reach a server's own routes (e.g. `/plan`). A path that would
+   * leave the base URL's origin (`https://other.host/x`, `//other.host/x`) is refused with an
+   * `InvalidRequestError` before any request, so the key never reaches another host.
    */
   getJSON<T = unknown>(path: string, options?: RequestOptions): Promise<T>;
 }
@@ -46,6 +49,7 @@ export function checkSettings(settings: OpenAICompatibleSettings<object>): strin
   } else if (typeof settings.baseURL !== 'function') {
     problems.push(`${label}: baseURL is required: a URL string such as http://localhost:8000/v1.`);
   }
+  for (const { field, problem } of headerProblems(settings.headers)) problems.push(`${label}: ${field} ${problem}`);
   const extra: unknown = settings.defaultExtraBody;
   if (extra !== undefined && (extra === null || typeof extra !== 'object' || Array.isArray(extra))) {
     problems.push(`${label}: defaultExtraBody must be a plain object.`);
@@ -176,6 +180,6 @@ export function createOpenAICompatibleBackend<ExtraBody extends object = Record<
         });
       }),
     getJSON: <T = unknown>(path: string, options: RequestOptions = {}) =>
-      helperRequest(options, (sdk, request) => sdk.get<T>(path, request)),
+      helperRequest(options, (sdk, request) => sdk.get<T>(helperURL(sdk.baseURL, path, name), request)),
   };
 }

@@ -68,6 +68,11 @@ export interface SimulatorOptions {
   logBodies?: boolean;
   /** The log keeps at most this many of the most recent requests (default 10000). */
   maxLogEntries?: number;
+  /**
+   * Largest request body accepted, in bytes (default 4 MiB). A larger one gets 413 in the dialect's
+   * error shape as soon as it passes the cap; the rest is read and dropped, never buffered.
+   */
+  maxBodyBytes?: number;
 }
 
 /** A running simulator. Close it when the test ends. */
