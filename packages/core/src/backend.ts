@@ -1,5 +1,5 @@
 import { BackendStreamReader, type BackendStreamCall } from './backend-stream.ts';
-import { capabilityError, neededCapability } from './capabilities.ts';
+import { capabilityError, neededCapabilities } from './capabilities.ts';
 import { BackendError, RouterError, UnsupportedOperationError } from './errors.ts';
 import { CallScope } from './scope.ts';
 import { optionsFor } from './scoping.ts';
@@ -15,6 +15,7 @@ import type {
   LLMClient,
   Message,
   Operation,
+  ToolCall,
   Usage,
 } from './types.ts';
 import { validateCall, validateEmbed } from './validate.ts';
@@ -41,6 +42,10 @@ export interface GenerateOutput {
   text: string;
   finishReason: FinishReason;
   usage?: Usage;
+  /** The tool calls the model made (`toToolCall` parses their arguments). */
+  toolCalls?: ToolCall[];
+  /** The reasoning text, where the provider returns it. */
+  reasoning?: string;
   model?: string;
   providerMetadata?: Record<string, unknown>;
 }
@@ -68,7 +73,11 @@ export interface BackendDefinition {
   name: string;
   capabilities?: Partial<BackendCapabilities>;
   generate(call: BackendCall): Promise<GenerateOutput>;
-  /** Yields text parts and then exactly one finish part; ending without it is an error. */
+  /**
+   * Yields text, reasoning and tool-call parts (`tool-call-start` with the id and name, then
+   * `tool-call-delta` pieces of the arguments) in order, and one finish part; ending without
+   * it is an error. Core assembles the tool calls.
+   */
   stream(call: BackendCall): AsyncIterable<StreamPart>;
   embed?(call: BackendEmbedCall): Promise<EmbedOutput>;
   /** Turns what the SDK threw into a typed error; return undefined to use the generic mapping. */
@@ -113,7 +122,15 @@ export interface Backend extends LLMClient {
   costOf(model: string): number;
 }
 
-const defaultCapabilities: BackendCapabilities = { embeddings: false, jsonMode: true, usage: true };
+const defaultCapabilities: BackendCapabilities = {
+  embeddings: false,
+  jsonMode: true,
+  usage: true,
+  tools: false,
+  images: false,
+  reasoning: false,
+  structuredOutputs: false,
+};
 
 export function createBackend(definition: BackendDefinition): Backend {
   const { name } = definition;
@@ -130,9 +147,9 @@ export function createBackend(definition: BackendDefinition): Backend {
    * where the caller set none (an explicit `undefined`, as wrappers pass, sets none), and a refusal
    * of what it declares it cannot do, before the network.
    */
-  const prepare = <T extends CallOptions | EmbedOptions>(operation: Operation, options: T): T => {
-    const needed = neededCapability(operation, options);
-    if (needed !== undefined && !capabilities[needed]) throw capabilityError(needed, { backend: name, model: options.model });
+  const prepare = <T extends CallOptions | EmbedOptions>(operation: Operation, options: T, messages?: readonly Message[]): T => {
+    const missing = neededCapabilities(operation, options, messages).find((capability) => !capabilities[capability]);
+    if (missing !== undefined) throw capabilityError(missing, { backend: name, model: options.model });
     const own = options.providerOptions === undefined ? options : optionsFor(options, name, true);
     const budget = budgets[operation];
     const prepared = { ...budget, ...stripUndefined(own) } as T;
@@ -170,7 +187,7 @@ export function createBackend(definition: BackendDefinition): Backend {
 
     async generate(messages, rawOptions) {
       validateCall(messages, rawOptions);
-      const options = prepare('generate', rawOptions);
+      const options = prepare('generate', rawOptions, messages);
       const startedAt = Date.now();
       const started = performance.now();
       const scope = openScope(options);
@@ -182,9 +199,11 @@ export function createBackend(definition: BackendDefinition): Backend {
         const completion: Completion = {
           ...metadata(output.model ?? options.model, startedAt, started),
           text: output.text,
-          finishReason: output.finishReason,
+          finishReason: finishReasonOf(output.finishReason, output.toolCalls),
         };
         if (output.usage) completion.usage = output.usage;
+        if (output.toolCalls?.length) completion.toolCalls = output.toolCalls;
+        if (output.reasoning) completion.reasoning = output.reasoning;
         if (output.providerMetadata) completion.providerMetadata = output.providerMetadata;
         return completion;
       } catch (error) {
@@ -198,7 +217,7 @@ export function createBackend(definition: BackendDefinition): Backend {
       let options: CallOptions;
       try {
         validateCall(messages, rawOptions);
-        options = prepare('stream', rawOptions);
+        options = prepare('stream', rawOptions, messages);
       } catch (error) {
         return CompletionStream.failed(error);
       }
@@ -208,15 +227,21 @@ export function createBackend(definition: BackendDefinition): Backend {
         openScope: () => openScope(options),
         open: (scope) => definition.stream({ messages, options, signal: scope.signal, remainingMs: () => scope.remainingMs() }),
         toTypedError: (error, scope) => toTypedError(error, scope, 'stream', options.model),
-        complete(finish, text, started, firstChunkMs) {
-          const completion: Completion = { ...metadata(finish.model ?? options.model, started.at, started.now), text, finishReason: finish.finishReason };
+        complete(finish, text, extras, started, firstChunkMs) {
+          const completion: Completion = {
+            ...metadata(finish.model ?? options.model, started.at, started.now),
+            text,
+            finishReason: finishReasonOf(finish.finishReason, extras.toolCalls),
+          };
           if (firstChunkMs !== undefined) completion.timings.firstChunkMs = firstChunkMs;
           if (finish.usage) completion.usage = finish.usage;
+          if (extras.toolCalls.length) completion.toolCalls = extras.toolCalls;
+          if (extras.reasoning) completion.reasoning = extras.reasoning;
           if (finish.providerMetadata) completion.providerMetadata = finish.providerMetadata;
           return completion;
         },
       };
-      return new CompletionStream((sink) => new BackendStreamReader(call, sink));
+      return new CompletionStream((sink, mode) => new BackendStreamReader(call, sink, mode));
     },
 
     async embed(input, rawOptions) {
@@ -249,6 +274,11 @@ export function createBackend(definition: BackendDefinition): Backend {
       }
     },
   });
+}
+
+/** A model that called tools stopped to call them, whatever the server said (older vLLM and LM Studio say `stop`). */
+function finishReasonOf(reason: FinishReason, toolCalls: readonly ToolCall[] | undefined): FinishReason {
+  return toolCalls?.length && (reason === 'stop' || reason === 'unknown') ? 'tool-calls' : reason;
 }
 
 function stripUndefined<T extends object>(options: T): Partial<T> {

@@ -5,7 +5,7 @@
  * Messages never contain API keys.
  */
 
-import type { Capability } from './types.ts';
+import type { Capability, ToolCall } from './types.ts';
 
 const markerOf = (code: string): symbol => Symbol.for(`@router/core.error.${code}`);
 
@@ -174,10 +174,13 @@ export class StreamInterruptedError extends RouterError {
   static override readonly code: string = 'stream-interrupted';
   static override isInstance: (error: unknown) => error is StreamInterruptedError = brandCheck('stream-interrupted');
   readonly partialText: string;
+  /** Tool calls delivered so far, the last one possibly cut short (its `input` then absent). */
+  readonly partialToolCalls: readonly ToolCall[];
 
-  constructor(partialText: string, cause: unknown, options: RouterErrorOptions = {}) {
+  constructor(partialText: string, cause: unknown, options: RouterErrorOptions & { partialToolCalls?: readonly ToolCall[] } = {}) {
     const why = cause instanceof Error ? cause.message : String(cause);
-    super(`The stream was interrupted after ${partialText.length} characters: ${why}`, {
+    const calls = options.partialToolCalls?.length ? ` and ${options.partialToolCalls.length} tool call(s)` : '';
+    super(`The stream was interrupted after ${partialText.length} characters${calls}: ${why}`, {
       status: RouterError.isInstance(cause) ? cause.status : undefined,
       ...options,
       cause,
@@ -185,18 +188,25 @@ export class StreamInterruptedError extends RouterError {
     });
     this.name = 'StreamInterruptedError';
     this.partialText = partialText;
+    this.partialToolCalls = options.partialToolCalls ?? [];
   }
 }
 
 /**
  * What a stream that stops with `error` after delivering `partialText` raises:
- * a StreamInterruptedError carrying the text, except when nothing was
- * delivered (the error itself, safe to retry), when it already is one, or when
+ * a StreamInterruptedError carrying the text (and any tool calls), except
+ * when nothing was delivered (the error itself, safe to retry; a parts view
+ * says `delivered` itself, since a part need not be text), when it already is one, or when
  * the caller aborted (an abort is not a failure; the text is on the stream).
  */
-export function failureAfterText(partialText: string, error: RouterError, options: RouterErrorOptions): RouterError {
-  if (partialText === '' || StreamInterruptedError.isInstance(error) || AbortedError.isInstance(error)) return error;
-  return new StreamInterruptedError(partialText, error, options);
+export function failureAfterText(
+  partialText: string,
+  error: RouterError,
+  options: RouterErrorOptions & { partialToolCalls?: readonly ToolCall[]; delivered?: boolean },
+): RouterError {
+  const { delivered = partialText !== '', ...rest } = options;
+  if (!delivered || StreamInterruptedError.isInstance(error) || AbortedError.isInstance(error)) return error;
+  return new StreamInterruptedError(partialText, error, rest);
 }
 
 /** A router or backend was configured wrongly. Lists every problem at once. */

@@ -1,10 +1,10 @@
-import { lacks, neededCapability } from './capabilities.ts';
+import { lacking, neededCapabilities } from './capabilities.ts';
 import { ConfigurationError, NoRouteError, toRouterError, type RouterError } from './errors.ts';
 import { emit, type CallStartEvent, type RouterListener } from './events.ts';
 import type { BreakerState } from './reliability/breaker.ts';
 import { createChainClient, type BackendPolicy, type ChainLink, type FallbackTarget, type RouteClient, type RoutePolicy } from './reliability/chain.ts';
 import { optionsFor } from './scoping.ts';
-import { CompletionStream, settled } from './stream.ts';
+import { CompletionStream, openView, settled, textOf } from './stream.ts';
 import { createTimingLog, timingLogFormatFromEnv, type TimingLogFormat } from './timing-log.ts';
 import { markTyped, raisesTypedErrors } from './typed-clients.ts';
 import type { CallOptions, Capability, Completion, EmbedOptions, Embeddings, LLMClient, Message, Operation } from './types.ts';
@@ -89,7 +89,7 @@ export interface Router extends LLMClient {
    * Which rule would route `model`, and to which backend. Never calls a backend. Pass the call's
    * options to see which backends a call with them would skip for a missing capability.
    */
-  explain(model: string, operation?: Operation, options?: Pick<CallOptions, 'responseFormat'>): RouteExplanation;
+  explain(model: string, operation?: Operation, options?: Pick<CallOptions, 'responseFormat' | 'tools' | 'reasoning'>): RouteExplanation;
   /** Adds an event subscriber; returns the function that removes it. */
   subscribe(listener: RouterListener): () => void;
 }
@@ -232,9 +232,14 @@ function route(table: CompiledTable, model: string): { backend: string; rule: Co
   return table.default === undefined ? undefined : { backend: table.default, rule: undefined };
 }
 
+/** Characters of text in the messages (images count none): a size for events, never the text. */
 function messageChars(messages: readonly Message[]): number {
   let chars = 0;
-  for (const message of messages) chars += message.content.length;
+  for (const message of messages) {
+    const { content } = message;
+    if (typeof content === 'string') chars += content.length;
+    else for (const part of content) if (part.type === 'text') chars += part.text.length;
+  }
   return chars;
 }
 
@@ -329,10 +334,13 @@ export function createRouter(config: RouterConfig): Router {
       const table = operation === 'embed' ? embeddings : chat;
       const found = route(table, model);
       const links = found ? (found.rule ?? table).serving!.links : [];
-      const capability = neededCapability(operation, { model, ...options });
-      const skipped = links.filter((link) => lacks(link.client, capability)).map((link) => ({ backend: link.name, capability: capability! }));
+      const needed = neededCapabilities(operation, { model, ...options });
+      const skipped = links.flatMap((link) => {
+        const capability = lacking(link.client, needed);
+        return capability === undefined ? [] : [{ backend: link.name, capability }];
+      });
       const primary = links[0];
-      const fallbacks = links.slice(1).filter((link) => !lacks(link.client, capability));
+      const fallbacks = links.slice(1).filter((link) => lacking(link.client, needed) === undefined);
       return {
         model,
         table: table.name,
@@ -436,15 +444,24 @@ function servedStream(target: Target, model: string, stream: CompletionStream): 
     }, noop);
     return stream;
   }
-  return CompletionStream.from(async function* typed() {
+  return new CompletionStream(async function* typed(sink, mode) {
+    const iterator = openView(stream, mode);
     try {
-      for await (const chunk of stream) yield chunk;
+      for (let result = await iterator.next(); !result.done; result = await iterator.next()) {
+        const text = textOf(result.value);
+        if (text !== '') sink.chunks.push(text);
+        yield result.value;
+      }
       const completion = await settled(stream);
       completion.adapter ??= completion.backend;
       completion.backend = target.name;
-      return completion;
+      sink.resolve(completion);
     } catch (error) {
-      throw toRouterError(error, { backend: target.name, model });
+      const typed = toRouterError(error, { backend: target.name, model });
+      sink.reject(typed);
+      throw typed;
+    } finally {
+      await iterator.return?.();
     }
   });
 }
@@ -453,7 +470,7 @@ const noop = (): void => {};
 
 /** A stream that reports its start, first chunk and end to the listeners. */
 function observedStream(listeners: readonly RouterListener[], target: Target, messages: readonly Message[], options: CallOptions): CompletionStream {
-  return new CompletionStream(async function* observe(sink) {
+  return new CompletionStream(async function* observe(sink, mode) {
     const base = { callId: ++nextCallId, operation: 'stream' as const, backend: target.name, model: options.model, inputChars: messageChars(messages) };
     const started = performance.now();
     let ttftMs: number | undefined;
@@ -478,15 +495,17 @@ function observedStream(listeners: readonly RouterListener[], target: Target, me
     const inner = servedStream(target, options.model, target.client.stream(messages, scoped(target, options), base.callId));
     // An abort ends the call while nobody reads: report it and settle the completion then, not at the next read.
     settled(inner).catch(reportError);
+    const iterator = openView(inner, mode);
     try {
-      for await (const chunk of inner) {
+      for (let result = await iterator.next(); !result.done; result = await iterator.next()) {
         if (ttftMs === undefined) {
           ttftMs = performance.now() - started;
           emit(listeners, { type: 'first-chunk', ...base, ttftMs });
         }
-        outputChars += chunk.length;
-        sink.chunks.push(chunk);
-        yield chunk;
+        const text = textOf(result.value);
+        outputChars += text.length;
+        if (text !== '') sink.chunks.push(text);
+        yield result.value;
       }
       const completion = await settled(inner);
       reported = true;
@@ -506,8 +525,11 @@ function observedStream(listeners: readonly RouterListener[], target: Target, me
     } catch (error) {
       throw reportError(error);
     } finally {
-      // The consumer stopped reading: the inner stream was closed by the loop exit.
-      if (!reported) reportError(await settled(inner).catch((error: unknown) => error));
+      if (!reported) {
+        // The consumer stopped reading: close the inner stream, as a loop exit would.
+        await iterator.return?.();
+        reportError(await settled(inner).catch((error: unknown) => error));
+      }
     }
   });
 }

@@ -1,17 +1,34 @@
 import { AbortedError } from './errors.ts';
-import type { Completion, FinishReason, Usage } from './types.ts';
+import type { Completion, FinishReason, ToolCall, Usage } from './types.ts';
 
-/** What a backend's stream produces: text in order, then one finish part. */
+/** The end of a stream: why it stopped, with what the service reported about it. */
+export interface FinishPart {
+  type: 'finish';
+  finishReason: FinishReason;
+  usage?: Usage;
+  /** The model that served, if the service reported it. */
+  model?: string;
+  providerMetadata?: Record<string, unknown>;
+}
+
+/**
+ * The typed parts of a stream, in order: what an adapter yields, and what
+ * `stream.parts()` yields to the caller. A tool call opens with its id and
+ * name, its arguments follow in pieces (parallel calls interleave, told apart
+ * by `index`), and a `tool-call` part carries it whole: core assembles it, so
+ * adapters yield only the first two kinds; the parts view gives every
+ * complete call before `finish`.
+ */
 export type StreamPart =
   | { type: 'text'; text: string }
-  | {
-      type: 'finish';
-      finishReason: FinishReason;
-      usage?: Usage;
-      /** The model that served, if the service reported it. */
-      model?: string;
-      providerMetadata?: Record<string, unknown>;
-    };
+  | { type: 'reasoning'; text: string }
+  | { type: 'tool-call-start'; index: number; id: string; name: string }
+  | { type: 'tool-call-delta'; index: number; argumentsDelta: string }
+  | { type: 'tool-call'; index: number; toolCall: ToolCall }
+  | FinishPart;
+
+/** Which view of a stream a consumer reads: text chunks, or typed parts. */
+export type StreamMode = 'text' | 'parts';
 
 /**
  * What a stream's producer reports to its `CompletionStream`: the chunks it
@@ -25,8 +42,13 @@ export interface StreamSink {
   reject(error: unknown): void;
 }
 
-/** Makes a stream's text: yields the chunks, records them in `sink`, and settles it when the stream ends or fails. */
-export type StreamProducer = (sink: StreamSink) => AsyncIterator<string, unknown, undefined>;
+/**
+ * Makes a stream: yields its text chunks (mode `text`) or its typed parts
+ * (mode `parts`), records the text in `sink`, and settles it when the stream
+ * ends or fails. A producer that only knows text may ignore the mode: the
+ * parts view then turns its chunks into text parts.
+ */
+export type StreamProducer = (sink: StreamSink, mode: StreamMode) => AsyncIterator<string | StreamPart, unknown, undefined>;
 
 const noop = (): void => {};
 
@@ -95,12 +117,15 @@ export class CompletionStream implements AsyncIterable<string> {
 
   readonly #settled: Promise<Completion>;
   readonly #produce: StreamProducer;
+  /** The producer yields text whatever the mode (`from`): the parts view converts. */
+  readonly #textOnly: boolean;
   readonly #sink: StreamSink;
   #completion: Promise<Completion> | undefined;
   #started = false;
 
-  constructor(produce: StreamProducer) {
+  constructor(produce: StreamProducer, options: { textOnly?: boolean } = {}) {
     this.#produce = produce;
+    this.#textOnly = options.textOnly ?? false;
     let sink!: StreamSink;
     this.#settled = new Promise<Completion>((resolve, reject) => {
       sink = { chunks: [], resolve, reject };
@@ -126,22 +151,25 @@ export class CompletionStream implements AsyncIterable<string> {
 
   /** Wraps an async generator that yields text and returns the completion (one relay step per chunk). */
   static from(generator: () => AsyncGenerator<string, Completion, undefined>): CompletionStream {
-    return new CompletionStream(async function* relay(sink) {
-      const source: AsyncIterator<string, Completion, undefined> = generator();
-      try {
-        let result = await source.next();
-        for (; !result.done; result = await source.next()) {
-          sink.chunks.push(result.value);
-          yield result.value;
+    return new CompletionStream(
+      async function* relay(sink) {
+        const source: AsyncIterator<string, Completion, undefined> = generator();
+        try {
+          let result = await source.next();
+          for (; !result.done; result = await source.next()) {
+            sink.chunks.push(result.value);
+            yield result.value;
+          }
+          sink.resolve(result.value);
+        } catch (error) {
+          sink.reject(error);
+          throw error;
+        } finally {
+          await source.return?.();
         }
-        sink.resolve(result.value);
-      } catch (error) {
-        sink.reject(error);
-        throw error;
-      } finally {
-        await source.return?.();
-      }
-    });
+      },
+      { textOnly: true },
+    );
   }
 
   /** A stream that fails as soon as it is read: how bad input surfaces from `stream()`. */
@@ -165,12 +193,27 @@ export class CompletionStream implements AsyncIterable<string> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<string, unknown> {
-    if (this.#started) throw new TypeError('A CompletionStream can be iterated only once.');
+    return this.#open('text') as AsyncIterator<string, unknown>;
+  }
+
+  /**
+   * The same stream as typed parts, in order: text and reasoning deltas, tool
+   * calls (start, argument pieces, complete), then `finish`. It is a second
+   * view of one stream, not a copy: a stream is read once, either as text or
+   * as parts, and opening the other view afterwards throws a TypeError.
+   */
+  parts(): AsyncIterable<StreamPart> {
+    return { [Symbol.asyncIterator]: () => this.#open('parts') as AsyncIterator<StreamPart, unknown> };
+  }
+
+  #open(mode: StreamMode): AsyncIterator<string | StreamPart, unknown> {
+    if (this.#started) throw new TypeError('A CompletionStream is read once: as text (for await) or as parts (parts()), not both.');
     this.#started = true;
     const sink = this.#sink;
-    let source: AsyncIterator<string, unknown, undefined>;
+    let source: AsyncIterator<string | StreamPart, unknown, undefined>;
     try {
-      source = this.#produce(sink);
+      source = this.#produce(sink, mode);
+      if (mode === 'parts' && this.#textOnly) source = asParts(source, this.#settled);
     } catch (error) {
       sink.reject(error);
       source = { next: () => Promise.reject(error) };
@@ -189,4 +232,38 @@ export class CompletionStream implements AsyncIterable<string> {
       },
     };
   }
+}
+
+/** The parts view of a producer that yields text only: its chunks as text parts, then tool calls and finish from its completion. */
+function asParts(source: AsyncIterator<string | StreamPart, unknown>, settled: Promise<Completion>): AsyncIterator<StreamPart, unknown> {
+  let ending: StreamPart[] | undefined;
+  return {
+    async next() {
+      if (!ending) {
+        const result = await source.next();
+        if (!result.done) return { done: false, value: typeof result.value === 'string' ? { type: 'text', text: result.value } : result.value };
+        const completion = await settled;
+        ending = [
+          ...(completion.toolCalls ?? []).map((toolCall, index): StreamPart => ({ type: 'tool-call', index, toolCall })),
+          { type: 'finish', finishReason: completion.finishReason, ...(completion.usage && { usage: completion.usage }), model: completion.model },
+        ];
+      }
+      const part = ending.shift();
+      return part ? { done: false, value: part } : { done: true, value: undefined };
+    },
+    return: async () => {
+      await source.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+}
+
+/** Opens `stream` in `mode`: what a layer wrapping another stream reads it with. */
+export function openView(stream: CompletionStream, mode: StreamMode): AsyncIterator<string | StreamPart, unknown> {
+  return mode === 'text' ? stream[Symbol.asyncIterator]() : stream.parts()[Symbol.asyncIterator]();
+}
+
+/** The text an item of either view carries ('' for parts that carry none). */
+export function textOf(item: string | StreamPart): string {
+  return typeof item === 'string' ? item : item.type === 'text' ? item.text : '';
 }

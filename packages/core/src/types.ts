@@ -1,12 +1,93 @@
 import type { CompletionStream } from './stream.ts';
 
-export type Role = 'system' | 'user' | 'assistant';
+export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
-export interface Message {
-  role: Role;
+/** Text inside a message's list of parts. */
+export interface TextPart {
+  type: 'text';
+  text: string;
+}
+
+/**
+ * An image inside a user message: an `https:` URL, a `data:` URL, or bytes.
+ * Bytes need their `mediaType` (`image/png`); a data URL carries its own.
+ */
+export interface ImagePart {
+  type: 'image';
+  image: string | URL | Uint8Array;
+  mediaType?: string;
+  /** How closely the model should look, where the provider supports it. */
+  detail?: 'auto' | 'low' | 'high';
+}
+
+export type ContentPart = TextPart | ImagePart;
+
+/** A tool call the model made: the arguments as the model wrote them, and parsed when they parse. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** The raw arguments text (meant to be JSON; not always valid). */
+  arguments: string;
+  /** `arguments` parsed, when it parses as JSON. */
+  input?: unknown;
+}
+
+/** A tool call as an assistant message replays it: `input` is not needed. */
+export type ToolCallRequest = Pick<ToolCall, 'id' | 'name' | 'arguments'>;
+
+export interface SystemMessage {
+  role: 'system';
   content: string;
   /** Optional speaker name, passed through to backends that support it. */
   name?: string;
+}
+
+export interface UserMessage {
+  role: 'user';
+  /** Text, or a list of text and image parts. */
+  content: string | readonly ContentPart[];
+  name?: string;
+}
+
+export interface AssistantMessage {
+  role: 'assistant';
+  /** The text the model wrote (may be empty when it only called tools). */
+  content: string;
+  name?: string;
+  /** The tool calls the model made in this turn, replayed so that `tool` messages can answer them. */
+  toolCalls?: readonly ToolCallRequest[];
+}
+
+/** The result of one tool call, for the call id an earlier assistant message made. */
+export interface ToolMessage {
+  role: 'tool';
+  toolCallId: string;
+  content: string;
+  name?: string;
+}
+
+export type Message = SystemMessage | UserMessage | AssistantMessage | ToolMessage;
+
+/** A tool the model may call: its name, what it is for, and its parameters as JSON Schema. */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments object. Default: an object with no declared properties. */
+  parameters?: Record<string, unknown>;
+  /** Ask for schema-exact arguments, where the provider supports it. */
+  strict?: boolean;
+}
+
+/** Whether and which tools the model must call. */
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+/** Reasoning (thinking) settings, mapped per backend to what it understands. */
+export interface ReasoningOptions {
+  effort?: 'minimal' | 'low' | 'medium' | 'high';
+  /** A token budget for the reasoning. */
+  maxTokens?: number;
+  /** Reason, but leave the reasoning text out of the answer. */
+  exclude?: boolean;
 }
 
 /** JSON mode: `json_object` asks for any JSON object, `json_schema` for one matching a schema. */
@@ -61,6 +142,14 @@ export interface CallOptions extends BaseCallOptions {
   responseFormat?: ResponseFormat;
   /** End-user id, for providers' abuse monitoring. */
   user?: string;
+  /** Tools the model may call. Needs the `tools` capability. */
+  tools?: readonly ToolDefinition[];
+  /** Default `auto` when tools are given. */
+  toolChoice?: ToolChoice;
+  /** Whether the model may call several tools in one turn. */
+  parallelToolCalls?: boolean;
+  /** Reasoning effort and/or budget. Needs the `reasoning` capability. */
+  reasoning?: ReasoningOptions;
   /** Streams only: fail if the first chunk has not arrived after this many milliseconds. */
   firstChunkTimeoutMs?: number;
   /** Streams only: fail if no chunk arrives for this many milliseconds. */
@@ -78,6 +167,10 @@ export interface Usage {
   inputTokens?: number;
   outputTokens?: number;
   totalTokens?: number;
+  /** Of the output tokens, those spent reasoning, where reported. */
+  reasoningTokens?: number;
+  /** Of the input tokens, those read from the provider's prompt cache, where reported. */
+  cachedInputTokens?: number;
   /** Cost in the provider's currency unit (USD credits on OpenRouter), where the provider reports it. */
   cost?: number;
 }
@@ -114,6 +207,10 @@ export interface Completion extends CallMetadata {
   text: string;
   finishReason: FinishReason;
   usage?: Usage;
+  /** The tool calls the model made, in order (absent when it made none). */
+  toolCalls?: ToolCall[];
+  /** The reasoning text, where the provider returns it. */
+  reasoning?: string;
 }
 
 export interface Embeddings extends CallMetadata {
@@ -129,10 +226,18 @@ export interface BackendCapabilities {
   jsonMode: boolean;
   /** Token usage is reported. */
   usage: boolean;
+  /** `tools` are offered to the model and its tool calls come back. */
+  tools: boolean;
+  /** Image parts in user messages are understood. */
+  images: boolean;
+  /** `reasoning` settings are honoured (reasoning text comes back where the provider returns it). */
+  reasoning: boolean;
+  /** A `json_schema` response format is enforced on the wire (constrained decoding), not only asked for. */
+  structuredOutputs: boolean;
 }
 
 /** A capability a call can need: refused before the network by a backend without it, skipped as a fallback. */
-export type Capability = 'embeddings' | 'jsonMode';
+export type Capability = 'embeddings' | 'jsonMode' | 'tools' | 'images' | 'reasoning';
 
 /**
  * The one interface. Backends, the router and every reliability wrapper

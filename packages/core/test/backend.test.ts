@@ -152,7 +152,7 @@ describe('createBackend: stream', () => {
     const { backend } = scripted(() => words('a'));
     const stream = backend.stream(msgs, { model: 'm' });
     await stream.collect();
-    expect(() => stream[Symbol.asyncIterator]()).toThrow(/only once/);
+    expect(() => stream[Symbol.asyncIterator]()).toThrow(/read once/);
   });
 
   it('a failure after text is a StreamInterruptedError carrying exactly the delivered text', async () => {

@@ -1,10 +1,10 @@
 import type { Backend } from '../backend.ts';
-import { capabilityError, lacks, neededCapability } from '../capabilities.ts';
+import { capabilityError, lacking, neededCapabilities } from '../capabilities.ts';
 import { AbortedError, CircuitOpenError, failureAfterText, TimeoutError, toRouterError, type RouterError } from '../errors.ts';
 import { emit, type RouterEvent, type RouterListener } from '../events.ts';
 import { CallScope } from '../scope.ts';
 import { optionsFor } from '../scoping.ts';
-import { CompletionStream, settled } from '../stream.ts';
+import { CompletionStream, openView, settled, textOf } from '../stream.ts';
 import type { CallOptions, Capability, Completion, EmbedOptions, Embeddings, LLMClient, Message, Operation } from '../types.ts';
 import type { CircuitBreaker } from './breaker.ts';
 import type { ConcurrencyLimiter } from './limiter.ts';
@@ -208,12 +208,14 @@ async function run<O extends CallOptions | EmbedOptions, T>(
  */
 export function createChainClient(links: readonly ChainLink[], listeners: readonly RouterListener[]): RouteClient {
   const primary = links[0]!;
-  /** The links that can serve a call needing `capability`, worked out once per capability. */
-  const usable = new Map<Capability | undefined, readonly ChainLink[]>();
-  const linksFor = (capability: Capability | undefined, model: string): readonly ChainLink[] => {
-    let found = usable.get(capability);
-    if (!found) usable.set(capability, (found = links.filter((link) => !lacks(link.client, capability))));
-    if (found.length === 0) throw capabilityError(capability!, { backend: primary.name, model });
+  /** The links that can serve a call needing `needed`, worked out once per combination. */
+  const usable = new Map<string, readonly ChainLink[]>();
+  const linksFor = (needed: readonly Capability[], model: string): readonly ChainLink[] => {
+    if (needed.length === 0) return links;
+    const key = needed.join();
+    let found = usable.get(key);
+    if (!found) usable.set(key, (found = links.filter((link) => lacking(link.client, needed) === undefined)));
+    if (found.length === 0) throw capabilityError(lacking(primary.client, needed)!, { backend: primary.name, model });
     return found;
   };
   const begin = (operation: Operation, options: CallOptions | EmbedOptions, callId = 0): Call => ({
@@ -230,11 +232,12 @@ export function createChainClient(links: readonly ChainLink[], listeners: readon
 
   const once = async <O extends CallOptions | EmbedOptions, R extends Completion | Embeddings>(
     call: Call,
+    messages: readonly Message[] | undefined,
     options: O,
     open: (link: ChainLink, options: O) => Promise<R>,
   ): Promise<R> => {
     try {
-      const { value, attempts, link } = await run(linksFor(neededCapability(call.operation, options), options.model), call, options, open, false);
+      const { value, attempts, link } = await run(linksFor(neededCapabilities(call.operation, options, messages), options.model), call, options, open, false);
       value.attempts += attempts - 1;
       servedBy(value, link);
       return value;
@@ -244,12 +247,12 @@ export function createChainClient(links: readonly ChainLink[], listeners: readon
   };
 
   return {
-    generate: (messages, options, callId) => once(begin('generate', options, callId), options, (link, o) => link.client.generate(messages, o)),
+    generate: (messages, options, callId) => once(begin('generate', options, callId), messages, options, (link, o) => link.client.generate(messages, o)),
 
-    embed: (input, options, callId) => once(begin('embed', options, callId), options, (link, o) => link.client.embed(input, o)),
+    embed: (input, options, callId) => once(begin('embed', options, callId), undefined, options, (link, o) => link.client.embed(input, o)),
 
     stream: (messages, options, callId) =>
-      new CompletionStream(async function* reliableStream(sink) {
+      new CompletionStream(async function* reliableStream(sink, mode) {
         const call = begin('stream', options, callId);
         let opened: Awaited<ReturnType<typeof openFirst>> | undefined;
         let failure: RouterError | undefined;
@@ -261,17 +264,18 @@ export function createChainClient(links: readonly ChainLink[], listeners: readon
         };
         async function openFirst(link: ChainLink, attempt: CallOptions) {
           const inner = link.client.stream(messages, attempt);
-          const iterator = inner[Symbol.asyncIterator]();
+          const iterator = openView(inner, mode);
           return { inner, iterator, first: await iterator.next() };
         }
         try {
-          const got = await run(linksFor(neededCapability('stream', options), options.model), call, options, openFirst, true);
+          const got = await run(linksFor(neededCapabilities('stream', options, messages), options.model), call, options, openFirst, true);
           opened = got.value;
           // An abort while the caller is not reading must still free the slot and settle the completion at once.
           call.scope.signal.addEventListener('abort', () => got.lease(call.scope.abortError()), { once: true });
           settled(opened.inner).catch(fail);
           for (let result = opened.first; !result.done; result = await opened.iterator.next()) {
-            sink.chunks.push(result.value);
+            const text = textOf(result.value);
+            if (text !== '') sink.chunks.push(text);
             yield result.value;
           }
           const completion = await settled(opened.inner);
