@@ -2,6 +2,7 @@ import { ConfigurationError, NoRouteError, toRouterError } from './errors.ts';
 import { emit, type CallStartEvent, type RouterListener } from './events.ts';
 import type { BreakerState } from './reliability/breaker.ts';
 import { createChainClient, type BackendPolicy, type ChainLink, type FallbackTarget, type RouteClient, type RoutePolicy } from './reliability/chain.ts';
+import { setupAliases, type AliasExplanation, type ModelAlias } from './routing/alias-route.ts';
 import { CompletionStream } from './stream.ts';
 import { createTimingLog, timingLogFormatFromEnv, type TimingLogFormat } from './timing-log.ts';
 import type { CallOptions, Completion, EmbedOptions, Embeddings, LLMClient, Message, Operation } from './types.ts';
@@ -58,9 +59,15 @@ export interface RouterConfig extends RoutingTable {
    * without rule-level settings) are called directly, at no cost.
    */
   reliability?: Readonly<Record<string, BackendPolicy>>;
+  /**
+   * Model aliases: a public model id served by several deployments, made
+   * with `alias()` from `@router/core/routing`. An alias is matched before
+   * the rules, for every operation.
+   */
+  aliases?: Readonly<Record<string, ModelAlias>>;
 }
 
-export type RuleKind = 'prefix' | 'model' | 'pattern' | 'when' | 'default';
+export type RuleKind = 'prefix' | 'model' | 'pattern' | 'when' | 'default' | 'alias';
 
 export interface RouteExplanation {
   model: string;
@@ -73,6 +80,8 @@ export interface RouteExplanation {
   breaker?: BreakerState;
   /** Where the call goes if the backend fails, in order (absent when there is no fallback). */
   fallbacks?: { backend: string; model: string; breaker?: BreakerState }[];
+  /** For an alias: its deployments, their health and scores, and why the chosen one. */
+  alias?: AliasExplanation;
 }
 
 export interface Router extends LLMClient {
@@ -247,6 +256,11 @@ export function createRouter(config: RouterConfig): Router {
     if (!names.has(name)) problems.push(`reliability.${name} is for unknown backend "${name}".`);
     checkFallbacks(`reliability.${name}`, policy.fallbacks, names, problems);
   }
+  const buildAliases = setupAliases(
+    config.aliases,
+    { backends, reliability, problems, checkFallbacks: (at, fallbacks) => checkFallbacks(at, fallbacks, names, problems) },
+    (name) => [...chat.rules, ...embeddings.rules].some((rule) => rule.kind === 'model' && rule.matches(name)),
+  );
   if (problems.length > 0) throw new ConfigurationError(problems);
 
   const listeners: RouterListener[] = [...(config.listeners ?? [])];
@@ -271,7 +285,11 @@ export function createRouter(config: RouterConfig): Router {
     if (table.default !== undefined) table.serving ??= serve(table.default);
   }
 
+  const aliases = buildAliases({ chain: (links) => createChainClient(links, listeners), listeners });
+
   const resolve = (model: string, operation: Operation): { name: string; client: RouteClient } => {
+    const alias = aliases.size === 0 ? undefined : aliases.get(model);
+    if (alias) return { name: model, client: alias.client };
     const table = operation === 'embed' ? embeddings : chat;
     const found = route(table, model);
     if (!found) throw new NoRouteError(model, operation);
@@ -312,6 +330,11 @@ export function createRouter(config: RouterConfig): Router {
 
     explain(model, operation = 'generate') {
       const table = operation === 'embed' ? embeddings : chat;
+      const alias = aliases.get(model)?.explain(operation);
+      if (alias) {
+        const { backend, description, breaker, fallbacks } = alias;
+        return { model, table: table.name, backend, rule: { kind: 'alias', description }, ...(breaker && { breaker }), ...(fallbacks.length > 0 && { fallbacks }), alias: alias.alias };
+      }
       const found = route(table, model);
       const [primary, ...fallbacks] = found ? (found.rule ?? table).serving!.links : [];
       return {
