@@ -39,6 +39,8 @@ export interface DeploymentExplanation {
   healthy: boolean;
   breaker?: BreakerState;
   inFlight: number;
+  /** Successful calls measured. */
+  samples: number;
   ttftMs?: number;
   totalMs?: number;
   costPerToken?: number;

@@ -41,6 +41,7 @@ interface DeploymentState extends DeploymentView {
   inFlight: number;
   ttftMs: number | undefined;
   totalMs: number | undefined;
+  samples: number;
   breaker: CircuitBreaker | undefined;
   /** Calls that pick this deployment start here and go on through the others. */
   chain: RouteClient;
@@ -70,20 +71,22 @@ const noop = (): void => {};
  * completion is watched, so chunks pay nothing.
  */
 function measured(client: LLMClient, state: { configuredCost: boolean } & DeploymentState): LLMClient {
-  const noteCost = (usage: Usage | undefined): void => {
+  /** Counts a success and learns the price its provider reported. */
+  const noteSuccess = (usage: Usage | undefined): void => {
+    state.samples++;
     if (!state.configuredCost && usage?.cost !== undefined && usage.totalTokens) {
       state.costPerToken = average(state.costPerToken, usage.cost / usage.totalTokens);
     }
   };
   const onTotal = <R extends Completion | Embeddings>(result: R): R => {
     state.totalMs = average(state.totalMs, result.timings.totalMs);
-    noteCost(result.usage);
+    noteSuccess(result.usage);
     return result;
   };
   const onStream = (completion: Completion): void => {
     const { firstChunkMs } = completion.timings;
     if (firstChunkMs !== undefined) state.ttftMs = average(state.ttftMs, firstChunkMs);
-    noteCost(completion.usage);
+    noteSuccess(completion.usage);
   };
   const { costOf } = client as Partial<Backend>;
   return {
@@ -157,6 +160,7 @@ function build(definition: AliasDefinition, setup: AliasSetup, runtime: AliasRun
       breaker: policy.breaker,
       ttftMs: undefined,
       totalMs: undefined,
+      samples: 0,
     } as { configuredCost: boolean } & DeploymentState;
     links.push({ name: deployment.backend, client: measured(backends[deployment.backend]!, state), model: deployment.model, policy });
     return state;
@@ -249,6 +253,7 @@ function build(definition: AliasDefinition, setup: AliasSetup, runtime: AliasRun
           healthy: isHealthy(state),
           ...breakerOf(state.breaker),
           inFlight: state.inFlight,
+          samples: state.samples,
           ...(state.ttftMs !== undefined && { ttftMs: state.ttftMs }),
           ...(state.totalMs !== undefined && { totalMs: state.totalMs }),
           ...(state.costPerToken !== undefined && { costPerToken: state.costPerToken }),

@@ -20,6 +20,8 @@ export interface DeploymentView {
   readonly ttftMs: number | undefined;
   /** Moving average of the total time of its `generate` and `embed` calls, in ms. */
   readonly totalMs: number | undefined;
+  /** Successful calls measured so far. */
+  readonly samples: number;
 }
 
 /** The call being placed. Reused between calls: read it, do not keep it. */
@@ -165,9 +167,15 @@ export function latency(options: LatencyOptions = {}): AliasStrategy {
   );
 }
 
-/** Cheapest price per token first (configured, else reported by the provider); an unknown price comes last; ties go to the earlier. */
+/**
+ * Cheapest price per token first (configured, else reported by the
+ * provider). A deployment without a configured price is tried once, to learn
+ * the price its provider reports; if none is reported it comes last. Ties
+ * go to the earlier.
+ */
 export function cost(): AliasStrategy {
-  const price = (deployment: DeploymentView): number => deployment.costPerToken ?? Number.POSITIVE_INFINITY;
+  const price = (deployment: DeploymentView): number =>
+    deployment.costPerToken ?? (deployment.samples === 0 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY);
   return strategy(
     (candidates) => {
       let best = 0;
@@ -175,7 +183,12 @@ export function cost(): AliasStrategy {
       return best;
     },
     'cost',
-    (chosen) => (chosen.costPerToken === undefined ? 'no price known for any healthy deployment: the first' : `cheapest: ${chosen.costPerToken} per token`),
+    (chosen) =>
+      chosen.costPerToken !== undefined
+        ? `cheapest: ${chosen.costPerToken} per token`
+        : chosen.samples === 0
+          ? 'no price known yet: tried to learn the one its provider reports'
+          : 'no healthy deployment has a known price: the first',
   );
 }
 
