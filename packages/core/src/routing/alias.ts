@@ -45,6 +45,8 @@ interface DeploymentState extends DeploymentView {
   breaker: CircuitBreaker | undefined;
   /** Calls that pick this deployment start here and go on through the others. */
   chain: RouteClient;
+  /** The same for `embed`, through the deployments whose backend embeds; undefined when this one does not. */
+  embedChain: RouteClient | undefined;
 }
 
 /** A small, fast, seedable generator (mulberry32): good enough to share out calls, not for secrets. */
@@ -146,6 +148,7 @@ function build(definition: AliasDefinition, setup: AliasSetup, runtime: AliasRun
   const context: { operation: Operation; random: () => number } = { operation: 'generate', random: seeded(seed ?? Math.random() * 2 ** 32) };
 
   const links: ChainLink[] = [];
+  const embeds: boolean[] = [];
   const states: DeploymentState[] = deployments.map((deployment, index) => {
     const policy: BackendPolicy = { ...reliability[deployment.backend], ...shared, ...deployment.reliability };
     const state = {
@@ -162,7 +165,10 @@ function build(definition: AliasDefinition, setup: AliasSetup, runtime: AliasRun
       totalMs: undefined,
       samples: 0,
     } as { configuredCost: boolean } & DeploymentState;
-    links.push({ name: deployment.backend, client: measured(backends[deployment.backend]!, state), model: deployment.model, policy });
+    const backend = backends[deployment.backend]!;
+    links.push({ name: deployment.backend, client: measured(backend, state), model: deployment.model, policy });
+    // A backend that declares it cannot embed is left out of embeddings, rather than failing them.
+    embeds.push((backend as Partial<Backend>).capabilities?.embeddings !== false);
     return state;
   });
   const fallbackLinks: ChainLink[] = fallbacks.map((fallback) => {
@@ -170,20 +176,25 @@ function build(definition: AliasDefinition, setup: AliasSetup, runtime: AliasRun
     return { name: backend, client: backends[backend]!, model, policy: reliability[backend] ?? {} };
   });
   // One chain per first choice, made once: a call allocates nothing to be placed.
+  const chainFrom = (index: number, among: (other: number) => boolean): RouteClient =>
+    runtime.chain([links[index]!, ...links.filter((_, other) => other !== index && among(other)), ...fallbackLinks]);
   states.forEach((state, index) => {
-    state.chain = runtime.chain([links[index]!, ...links.filter((_, other) => other !== index), ...fallbackLinks]);
+    state.chain = chainFrom(index, () => true);
+    state.embedChain = embeds[index] ? chainFrom(index, (other) => embeds[other]!) : undefined;
   });
+  /** Where a call goes when no deployment can take it now: it meets their open breakers, then the fallbacks. */
+  const lastResort = (operation: Operation): DeploymentState => (operation === 'embed' && states.find((state) => state.embedChain)) || states[0]!;
 
   const candidates: DeploymentState[] = [];
-  /** The healthy deployments, into `into`; all of them when none is (their breakers then send the call on to the fallbacks). */
-  const healthy = (into: DeploymentState[]): DeploymentState[] => {
+  /** The deployments a call of `operation` may be placed on now, into `into`. */
+  const eligible = (operation: Operation, into: DeploymentState[]): DeploymentState[] => {
     into.length = 0;
-    for (const state of states) if (isHealthy(state)) into.push(state);
+    for (const state of states) if (isHealthy(state) && (operation !== 'embed' || state.embedChain)) into.push(state);
     return into;
   };
   const pick = (operation: Operation): DeploymentState => {
-    healthy(candidates);
-    if (candidates.length <= 1) return candidates[0] ?? states[0]!;
+    eligible(operation, candidates);
+    if (candidates.length <= 1) return candidates[0] ?? lastResort(operation);
     context.operation = operation;
     return candidates[choose(candidates, context)] ?? candidates[0]!;
   };
@@ -193,7 +204,7 @@ function build(definition: AliasDefinition, setup: AliasSetup, runtime: AliasRun
     const chosen = pick(operation);
     chosen.inFlight++;
     try {
-      return await call(chosen.chain);
+      return await call(operation === 'embed' ? (chosen.embedChain ?? chosen.chain) : chosen.chain);
     } finally {
       chosen.inFlight--;
     }
@@ -235,9 +246,9 @@ function build(definition: AliasDefinition, setup: AliasSetup, runtime: AliasRun
   return {
     client,
     explain(operation) {
-      const now = healthy([]);
+      const now = eligible(operation, []);
       const probe: PickContext = { operation, random: Math.random };
-      const chosen = now.length === 0 ? states[0]! : now[now.length === 1 ? 0 : choose(now, probe)] ?? now[0]!;
+      const chosen = now.length === 0 ? lastResort(operation) : (now[now.length === 1 ? 0 : choose(now, probe)] ?? now[0]!);
       const why =
         now.length === 0
           ? 'no deployment is healthy: a call meets their open breakers and goes on to the fallbacks'
@@ -267,7 +278,7 @@ function build(definition: AliasDefinition, setup: AliasSetup, runtime: AliasRun
         description: `alias "${name}" (${label}, ${states.length} deployment${states.length === 1 ? '' : 's'})`,
         ...breakerOf(chosen.breaker),
         fallbacks: [
-          ...states.filter((state) => state !== chosen).map((state) => ({ backend: state.backend, model: state.model, ...breakerOf(state.breaker) })),
+          ...states.filter((state) => state !== chosen && (operation !== 'embed' || state.embedChain)).map((state) => ({ backend: state.backend, model: state.model, ...breakerOf(state.breaker) })),
           ...fallbackLinks.map((link) => ({ backend: link.name, model: link.model ?? name, ...breakerOf(link.policy.breaker) })),
         ],
         alias,

@@ -121,7 +121,7 @@ export function leastBusy(): AliasStrategy {
 }
 
 export interface LatencyOptions {
-  /** Share of calls sent to a random healthy deployment, so a slow or recovered one is measured again. Default 0.05. */
+  /** Share of calls sent to a random deployment other than the fastest, so a slow or recovered one is measured again. Default 0.05. */
   explore?: number;
   /** Deployments within this fraction of the fastest share its calls at random. Default 0.2. */
   tolerance?: number;
@@ -130,8 +130,9 @@ export interface LatencyOptions {
 /**
  * Lowest moving average of time to first chunk (streams) or total time
  * (`generate`, `embed`). An unmeasured deployment is tried first; a share of
- * calls (`explore`) goes to a random one so none is starved forever; those
- * within `tolerance` of the fastest share the rest at random.
+ * calls (`explore`) goes to a random one other than the fastest, so none is
+ * starved forever and one that became fast again is noticed; those within
+ * `tolerance` of the fastest share the rest at random.
  */
 export function latency(options: LatencyOptions = {}): AliasStrategy {
   const explore = options.explore ?? 0.05;
@@ -141,14 +142,14 @@ export function latency(options: LatencyOptions = {}): AliasStrategy {
   return strategy(
     (candidates, context) => {
       const { operation } = context;
-      let fastest = Number.POSITIVE_INFINITY;
+      let fastest = 0;
       for (let i = 0; i < candidates.length; i++) {
         const ms = latencyOf(candidates[i]!, operation);
         if (ms === undefined) return i;
-        if (ms < fastest) fastest = ms;
+        if (ms < latencyOf(candidates[fastest]!, operation)!) fastest = i;
       }
-      if (context.random() < explore) return Math.floor(context.random() * candidates.length);
-      const limit = fastest * (1 + tolerance);
+      if (context.random() < explore) return (fastest + 1 + Math.floor(context.random() * (candidates.length - 1))) % candidates.length;
+      const limit = latencyOf(candidates[fastest]!, operation)! * (1 + tolerance);
       let near = 0;
       for (const candidate of candidates) if (latencyOf(candidate, operation)! <= limit) near++;
       let draw = Math.floor(context.random() * near);

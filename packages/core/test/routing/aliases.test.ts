@@ -10,6 +10,7 @@ import {
 } from '../../src/index.ts';
 import { CircuitBreaker } from '../../src/reliability.ts';
 import { alias } from '../../src/routing.ts';
+import { inMemoryBackend } from '../in-memory-backend.ts';
 import { messages, scriptedBackend, type ScriptedOptions } from '../reliability/scripted-backend.ts';
 
 const down = (): BackendError => new BackendError('503', { status: 503, isRetryable: true });
@@ -70,6 +71,20 @@ describe('aliases', () => {
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks).toEqual(['answer ', 'from ', 'a ']);
     expect(stream.text).toBe('answer from a ');
+  });
+
+  it('leaves a deployment whose backend cannot embed out of embeddings', async () => {
+    const chatOnly = inMemoryBackend({ name: 'chat-only', embeddings: false });
+    const b = scriptedBackend({ name: 'b' });
+    const router = createRouter({
+      backends: { chatOnly, b },
+      aliases: { [PUBLIC]: alias({ deployments: [{ backend: 'chatOnly', model: 'm1' }, { backend: 'b', model: 'm2' }] }) },
+      timingLog: false,
+    });
+    expect((await router.embed('hello', { model: PUBLIC })).backend).toBe('b');
+    expect((await router.generate(messages, { model: PUBLIC })).backend).toBe('chat-only');
+    expect(router.explain(PUBLIC, 'embed')).toMatchObject({ backend: 'b', alias: { chosen: { backend: 'b' } } });
+    expect(router.explain(PUBLIC, 'embed').fallbacks).toBeUndefined();
   });
 
   it('reports every problem of every alias at once, with the router’s own', () => {
