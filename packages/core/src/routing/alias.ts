@@ -105,6 +105,30 @@ function measured(client: LLMClient, state: { configuredCost: boolean } & Deploy
   };
 }
 
+/**
+ * An alias with one deployment has nothing to choose or measure: it is
+ * served as a rule with its own model id would be, directly when nothing
+ * applies reliability to it.
+ */
+function servedAlone(
+  link: ChainLink,
+  policy: BackendPolicy,
+  fallbackLinks: readonly ChainLink[],
+  backends: AliasSetup['backends'],
+  runtime: AliasRuntime,
+): RouteClient {
+  const client = backends[link.name]!;
+  if (fallbackLinks.length > 0 || Object.values(policy).some((value) => value !== undefined)) {
+    return runtime.chain([{ ...link, client }, ...fallbackLinks]);
+  }
+  const model = link.model!;
+  return {
+    generate: (messages, options) => client.generate(messages, { ...options, model }),
+    stream: (messages, options) => client.stream(messages, { ...options, model }),
+    embed: (input, options) => client.embed(input, { ...options, model }),
+  };
+}
+
 function check(definition: AliasDefinition, setup: AliasSetup): void {
   const { at, problems, backends } = setup;
   if (definition === null || typeof definition !== 'object') {
@@ -149,6 +173,7 @@ function build(definition: AliasDefinition, setup: AliasSetup, runtime: AliasRun
 
   const links: ChainLink[] = [];
   const embeds: boolean[] = [];
+  const policies: BackendPolicy[] = [];
   const states: DeploymentState[] = deployments.map((deployment, index) => {
     const policy: BackendPolicy = { ...reliability[deployment.backend], ...shared, ...deployment.reliability };
     const state = {
@@ -166,6 +191,7 @@ function build(definition: AliasDefinition, setup: AliasSetup, runtime: AliasRun
       samples: 0,
     } as { configuredCost: boolean } & DeploymentState;
     const backend = backends[deployment.backend]!;
+    policies.push(policy);
     links.push({ name: deployment.backend, client: measured(backend, state), model: deployment.model, policy });
     // A backend that declares it cannot embed is left out of embeddings, rather than failing them.
     embeds.push((backend as Partial<Backend>).capabilities?.embeddings !== false);
@@ -210,7 +236,7 @@ function build(definition: AliasDefinition, setup: AliasSetup, runtime: AliasRun
     }
   };
 
-  const client: RouteClient = {
+  const chosen: RouteClient = {
     generate: (messages, options, callId) => settle('generate', (chain) => chain.generate(messages, options, callId)),
     embed: (input, options, callId) => settle('embed', (chain) => chain.embed(input, options, callId)),
     // The pick waits for the first read, as the call itself does, so streams opened together see each other in flight.
@@ -240,6 +266,7 @@ function build(definition: AliasDefinition, setup: AliasSetup, runtime: AliasRun
         };
       }),
   };
+  const client = states.length === 1 ? servedAlone(links[0]!, policies[0]!, fallbackLinks, backends, runtime) : chosen;
 
   const breakerOf = (breaker: CircuitBreaker | undefined) => (breaker ? { breaker: breaker.state } : {});
 

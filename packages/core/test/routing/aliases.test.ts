@@ -87,6 +87,25 @@ describe('aliases', () => {
     expect(router.explain(PUBLIC, 'embed').fallbacks).toBeUndefined();
   });
 
+  it('serves an alias with one deployment as a rule would, reliability and fallbacks included', async () => {
+    const a = scriptedBackend({ name: 'a', script: [{ error: down() }] });
+    const b = scriptedBackend({ name: 'b' });
+    const router = createRouter({
+      backends: { a, b },
+      aliases: {
+        plain: alias({ deployments: [{ backend: 'b', model: 'model-b' }] }),
+        guarded: alias({ deployments: [{ backend: 'a', model: 'model-a' }], fallbacks: [{ backend: 'b', model: 'model-b' }] }),
+      },
+      timingLog: false,
+    });
+    expect(await router.generate(messages, { model: 'plain' })).toMatchObject({ backend: 'b', model: 'model-b' });
+    expect(await router.stream(messages, { model: 'plain' }).collect()).toMatchObject({ backend: 'b', model: 'model-b' });
+    expect(await router.embed('x', { model: 'plain' })).toMatchObject({ backend: 'b', model: 'model-b' });
+    expect(await router.generate(messages, { model: 'guarded' })).toMatchObject({ backend: 'b', model: 'model-b', attempts: 2 });
+    expect(a.calls[0]!.call.options.model).toBe('model-a');
+    expect(router.explain('guarded')).toMatchObject({ backend: 'a', fallbacks: [{ backend: 'b', model: 'model-b' }], alias: { why: 'the only healthy deployment' } });
+  });
+
   it('reports every problem of every alias at once, with the router’s own', () => {
     let error: unknown;
     try {
