@@ -129,7 +129,8 @@ export interface LatencyOptions {
 
 /**
  * Lowest moving average of time to first chunk (streams) or total time
- * (`generate`, `embed`). An unmeasured deployment is tried first; a share of
+ * (`generate`, `embed`). An unmeasured deployment is tried first (while it
+ * has no call in flight, so calls placed together spread); a share of
  * calls (`explore`) goes to a random one other than the fastest, so none is
  * starved forever and one that became fast again is noticed; those within
  * `tolerance` of the fastest share the rest at random.
@@ -142,21 +143,29 @@ export function latency(options: LatencyOptions = {}): AliasStrategy {
   return strategy(
     (candidates, context) => {
       const { operation } = context;
-      let fastest = 0;
+      let fastest = -1;
+      let best = Number.POSITIVE_INFINITY;
       for (let i = 0; i < candidates.length; i++) {
-        const ms = latencyOf(candidates[i]!, operation);
-        if (ms === undefined) return i;
-        if (ms < latencyOf(candidates[fastest]!, operation)!) fastest = i;
+        const candidate = candidates[i]!;
+        const ms = latencyOf(candidate, operation);
+        // Unmeasured: tried first, one call at a time, so calls placed together spread over the cold ones.
+        if (ms === undefined) {
+          if (candidate.inFlight === 0) return i;
+        } else if (ms < best) {
+          best = ms;
+          fastest = i;
+        }
       }
+      if (fastest < 0) return Math.floor(context.random() * candidates.length);
       if (context.random() < explore) return (fastest + 1 + Math.floor(context.random() * (candidates.length - 1))) % candidates.length;
-      const limit = latencyOf(candidates[fastest]!, operation)! * (1 + tolerance);
+      const limit = best * (1 + tolerance);
       let near = 0;
-      for (const candidate of candidates) if (latencyOf(candidate, operation)! <= limit) near++;
+      for (const candidate of candidates) if ((latencyOf(candidate, operation) ?? limit + 1) <= limit) near++;
       let draw = Math.floor(context.random() * near);
       for (let i = 0; i < candidates.length; i++) {
-        if (latencyOf(candidates[i]!, operation)! <= limit && draw-- === 0) return i;
+        if ((latencyOf(candidates[i]!, operation) ?? limit + 1) <= limit && draw-- === 0) return i;
       }
-      return 0;
+      return fastest;
     },
     'latency',
     (chosen, _, context) => {

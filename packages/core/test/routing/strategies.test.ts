@@ -158,6 +158,9 @@ describe('latency', () => {
     const context = { operation: 'stream' as Operation, random: random(5) };
     const pick = (candidates: readonly DeploymentView[]) => strategy(candidates, context);
     expect(pick([view(0, { ttftMs: 10 }), view(1)])).toBe(1);
+    // Busy with its first call: the measured one serves meanwhile; with none measured, calls spread.
+    expect(pick([view(0, { ttftMs: 10 }), view(1, { inFlight: 1 })])).toBe(0);
+    expect(new Set(Array.from({ length: 50 }, () => pick([view(0, { inFlight: 1 }), view(1, { inFlight: 1 })])))).toEqual(new Set([0, 1]));
     const [fast, slow] = share(pick, [view(0, { ttftMs: 10 }), view(1, { ttftMs: 100 })], 10_000);
     expect(slow).toBeLessThan(0.1);
     expect(slow).toBeGreaterThan(0);
