@@ -256,11 +256,14 @@ export function createRouter(config: RouterConfig): Router {
     if (!names.has(name)) problems.push(`reliability.${name} is for unknown backend "${name}".`);
     checkFallbacks(`reliability.${name}`, policy.fallbacks, names, problems);
   }
-  const buildAliases = setupAliases(
-    config.aliases,
-    { backends, reliability, problems, checkFallbacks: (at, fallbacks) => checkFallbacks(at, fallbacks, names, problems) },
-    (name) => [...chat.rules, ...embeddings.rules].some((rule) => rule.kind === 'model' && rule.matches(name)),
-  );
+  // Aliases are checked with everything else, and built once the listeners exist.
+  const buildAliases = setupAliases(config.aliases, {
+    backends,
+    reliability,
+    problems,
+    checkFallbacks: (at, fallbacks) => checkFallbacks(at, fallbacks, names, problems),
+    routesExactly: (model) => [...chat.rules, ...embeddings.rules].some((rule) => rule.kind === 'model' && rule.matches(model)),
+  });
   if (problems.length > 0) throw new ConfigurationError(problems);
 
   const listeners: RouterListener[] = [...(config.listeners ?? [])];
@@ -285,7 +288,7 @@ export function createRouter(config: RouterConfig): Router {
     if (table.default !== undefined) table.serving ??= serve(table.default);
   }
 
-  const aliases = buildAliases({ chain: (links) => createChainClient(links, listeners), listeners });
+  const aliases = buildAliases({ chain: (links) => createChainClient(links, listeners) });
 
   const resolve = (model: string, operation: Operation): { name: string; client: RouteClient } => {
     const alias = aliases.size === 0 ? undefined : aliases.get(model);
@@ -330,11 +333,8 @@ export function createRouter(config: RouterConfig): Router {
 
     explain(model, operation = 'generate') {
       const table = operation === 'embed' ? embeddings : chat;
-      const alias = aliases.get(model)?.explain(operation);
-      if (alias) {
-        const { backend, description, breaker, fallbacks } = alias;
-        return { model, table: table.name, backend, rule: { kind: 'alias', description }, ...(breaker && { breaker }), ...(fallbacks.length > 0 && { fallbacks }), alias: alias.alias };
-      }
+      const alias = aliases.get(model);
+      if (alias) return { model, table: table.name, ...alias.explain(operation) };
       const found = route(table, model);
       const [primary, ...fallbacks] = found ? (found.rule ?? table).serving!.links : [];
       return {

@@ -1,4 +1,3 @@
-import type { RouterListener } from '../events.ts';
 import type { BreakerState } from '../reliability/breaker.ts';
 import type { BackendPolicy, ChainLink, FallbackTarget, RouteClient } from '../reliability/chain.ts';
 import type { LLMClient, Operation } from '../types.ts';
@@ -22,12 +21,13 @@ export interface AliasSetup {
   problems: string[];
   /** The router's own check of a fallback list. */
   checkFallbacks(at: string, fallbacks: readonly FallbackTarget[] | undefined): void;
+  /** Whether a rule routes exactly this model id (an alias of that name would hide it). */
+  routesExactly(model: string): boolean;
 }
 
-/** What the router hands an alias once it is valid: how to run a fallback chain, and the router's listeners. */
+/** What the router hands an alias once it is valid: how to run a fallback chain (reporting to the router's listeners). */
 export interface AliasRuntime {
   chain(links: readonly ChainLink[]): RouteClient;
-  listeners: readonly RouterListener[];
 }
 
 /** One deployment, as `explain` shows it. */
@@ -54,15 +54,14 @@ export interface AliasExplanation {
   why: string;
 }
 
-/** A route for one alias: the client that serves its calls and its part of `explain`. */
+/** A route for one alias: the client that serves its calls and its part of `explain` (all but `model` and `table`). */
 export interface AliasRoute {
   client: RouteClient;
   explain(operation: Operation): {
     backend: string;
-    model: string;
-    description: string;
+    rule: { kind: 'alias'; description: string };
     breaker?: BreakerState;
-    fallbacks: { backend: string; model: string; breaker?: BreakerState }[];
+    fallbacks?: { backend: string; model: string; breaker?: BreakerState }[];
     alias: AliasExplanation;
   };
 }
@@ -74,26 +73,19 @@ export interface ModelAlias {
 }
 
 /**
- * Checks every alias (adding to `problems`) and returns the function that
- * builds their routes once the router has no problems and has its listeners.
- * `routesExactly` says whether a rule routes exactly this model id: that
- * rule would be hidden behind an alias of the same name.
+ * Checks every alias (adding to `problems`; an alias checks itself) and
+ * returns the function that builds their routes once the router has no
+ * problems and has its listeners.
  */
 export function setupAliases(
   aliases: Readonly<Record<string, ModelAlias>> | undefined,
   context: Omit<AliasSetup, 'name' | 'at'>,
-  routesExactly: (model: string) => boolean,
 ): (runtime: AliasRuntime) => Map<string, AliasRoute> {
   const builders: [string, (runtime: AliasRuntime) => AliasRoute][] = [];
   for (const [name, alias] of Object.entries(aliases ?? {})) {
     const at = `aliases[${JSON.stringify(name)}]`;
-    if (typeof (alias as Partial<ModelAlias> | null)?.setup !== 'function') {
-      context.problems.push(`${at} must be made with alias() from @router/core/routing.`);
-      continue;
-    }
-    if (name.trim() === '') context.problems.push(`${at}: an alias needs a non-empty name.`);
-    if (routesExactly(name)) context.problems.push(`${at} hides the rule for model "${name}": rename one of them.`);
-    builders.push([name, alias.setup({ ...context, name, at })]);
+    if (typeof (alias as Partial<ModelAlias> | null)?.setup === 'function') builders.push([name, alias.setup({ ...context, name, at })]);
+    else context.problems.push(`${at} must be made with alias() from @router/core/routing.`);
   }
   return (runtime) => new Map(builders.map(([name, build]) => [name, build(runtime)]));
 }

@@ -130,7 +130,9 @@ function servedAlone(
 }
 
 function check(definition: AliasDefinition, setup: AliasSetup): void {
-  const { at, problems, backends } = setup;
+  const { name, at, problems, backends } = setup;
+  if (name.trim() === '') problems.push(`${at}: an alias needs a non-empty name.`);
+  if (setup.routesExactly(name)) problems.push(`${at} hides the rule for model "${name}": rename one of them.`);
   if (definition === null || typeof definition !== 'object') {
     problems.push(`${at} must be an object with deployments.`);
     return;
@@ -299,15 +301,15 @@ function build(definition: AliasDefinition, setup: AliasSetup, runtime: AliasRun
         chosen: { backend: chosen.backend, model: chosen.model },
         why,
       };
+      const after = [
+        ...states.filter((state) => state !== chosen && (operation !== 'embed' || state.embedChain)).map((state) => ({ backend: state.backend, model: state.model, ...breakerOf(state.breaker) })),
+        ...fallbackLinks.map((link) => ({ backend: link.name, model: link.model ?? name, ...breakerOf(link.policy.breaker) })),
+      ];
       return {
         backend: chosen.backend,
-        model: chosen.model,
-        description: `alias "${name}" (${label}, ${states.length} deployment${states.length === 1 ? '' : 's'})`,
+        rule: { kind: 'alias', description: `alias "${name}" (${label}, ${states.length} deployment${states.length === 1 ? '' : 's'})` },
         ...breakerOf(chosen.breaker),
-        fallbacks: [
-          ...states.filter((state) => state !== chosen && (operation !== 'embed' || state.embedChain)).map((state) => ({ backend: state.backend, model: state.model, ...breakerOf(state.breaker) })),
-          ...fallbackLinks.map((link) => ({ backend: link.name, model: link.model ?? name, ...breakerOf(link.policy.breaker) })),
-        ],
+        ...(after.length > 0 && { fallbacks: after }),
         alias,
       };
     },
