@@ -206,6 +206,22 @@ describe('aliases', () => {
     expect(after.router.explain(PUBLIC).alias?.deployments.map((d) => d.inFlight)).toEqual([0, 0]);
   });
 
+  it('counts a stream in flight from its first read until it ends, is left, or fails', async () => {
+    const { router } = setup({ a: { reply: 'one two three ' }, config: { listeners: [] } });
+    const inFlight = () => router.explain(PUBLIC).alias!.deployments.map((d) => d.inFlight);
+    const unread = router.stream(messages, { model: PUBLIC });
+    expect(inFlight()).toEqual([0, 0]);
+    const left = router.stream(messages, { model: PUBLIC });
+    for await (const chunk of left) {
+      expect(chunk).toBe('one ');
+      expect(inFlight()).toEqual([1, 0]);
+      break;
+    }
+    await expect(left.completion).rejects.toMatchObject({ code: 'aborted' });
+    expect(inFlight()).toEqual([0, 0]);
+    expect(unread.text).toBe('');
+  });
+
   it('moves the traffic of a deployment that starts failing mid-run to the others, with no failed call', async () => {
     const breakers = { a: new CircuitBreaker({ failureThreshold: 3, coolDownMs: 60_000 }), b: new CircuitBreaker({ failureThreshold: 3, coolDownMs: 60_000 }) };
     const bOptions: ScriptedOptions = {};
