@@ -38,6 +38,8 @@ const smoothing = 0.3;
 interface DeploymentState extends DeploymentView {
   weight: number;
   costPerToken: number | undefined;
+  /** A configured price is kept; otherwise the provider's reports are learned. */
+  configuredCost: boolean;
   inFlight: number;
   ttftMs: number | undefined;
   totalMs: number | undefined;
@@ -72,7 +74,7 @@ const noop = (): void => {};
  * reported price of each successful attempt. A stream is not relayed: its
  * completion is watched, so chunks pay nothing.
  */
-function measured(client: LLMClient, state: { configuredCost: boolean } & DeploymentState): LLMClient {
+function measured(client: LLMClient, state: DeploymentState): LLMClient {
   /** Counts a success and learns the price its provider reported. */
   const noteSuccess = (usage: Usage | undefined): void => {
     state.samples++;
@@ -191,7 +193,7 @@ function build(definition: AliasDefinition, setup: AliasSetup, runtime: AliasRun
       ttftMs: undefined,
       totalMs: undefined,
       samples: 0,
-    } as { configuredCost: boolean } & DeploymentState;
+    } as DeploymentState;
     const backend = backends[deployment.backend]!;
     policies.push(policy);
     links.push({ name: deployment.backend, client: measured(backend, state), model: deployment.model, policy });
