@@ -10,8 +10,9 @@ export interface AppConfig {
   sequential: boolean;
   json: boolean;
   db: string;
-  models: { narrative: string; classifier: string; embedding: string };
-  classifierProviderOrder: string[];
+  models: { narrative: string; classifier: string; localClassifier: string | undefined; embedding: string };
+  /** OpenRouter providers the classifier alias has a pinned deployment on, one each. */
+  classifierProviders: string[];
   openrouter: { apiKey: string | undefined; baseURL: string | undefined };
   featherless: { apiKey: string | undefined; baseURL: string | undefined };
   mlx: { baseURL: string | undefined };
@@ -22,16 +23,18 @@ export const defaults: {
   characters: string[];
   narrativeModel: string;
   classifierModel: string;
+  localClassifierModel: string;
   embeddingModel: string;
-  classifierProviderOrder: string;
+  classifierProviders: string;
   db: string;
 } = {
   message: 'I push open the door of the lighthouse and call out to whoever keeps the lamp.',
   characters: ['Ada', 'Brom', 'Cyra'],
   narrativeModel: 'mistralai/Mistral-Small-24B-Instruct-2501',
   classifierModel: 'meta-llama/llama-3.1-8b-instruct',
+  localClassifierModel: 'mlx-community/Meta-Llama-3.1-8B-Instruct-4bit',
   embeddingModel: 'mlx-community/all-MiniLM-L6-v2-4bit',
-  classifierProviderOrder: 'Cerebras',
+  classifierProviders: 'Cerebras,Groq',
   db: join(import.meta.dirname, '..', 'data', 'memory.sqlite'),
 };
 
@@ -88,9 +91,11 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
     models: {
       narrative: env.NARRATIVE_MODEL || defaults.narrativeModel,
       classifier: env.CLASSIFIER_MODEL || defaults.classifierModel,
+      // `none` leaves the local deployment out of the classifier alias.
+      localClassifier: env.LOCAL_CLASSIFIER_MODEL === 'none' ? undefined : env.LOCAL_CLASSIFIER_MODEL || defaults.localClassifierModel,
       embedding: env.EMBEDDING_MODEL || defaults.embeddingModel,
     },
-    classifierProviderOrder: (env.CLASSIFIER_PROVIDER_ORDER || defaults.classifierProviderOrder)
+    classifierProviders: (env.CLASSIFIER_PROVIDERS || defaults.classifierProviders)
       .split(',')
       .map((name) => name.trim())
       .filter(Boolean),

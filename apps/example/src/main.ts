@@ -18,8 +18,9 @@ function describeMode(config: AppConfig, simulator: Simulator | undefined): stri
     return `Simulated mode: every backend is simulated in-process (${simulator.url}); no keys are set, so nothing leaves this machine. Set OPENROUTER_API_KEY or FEATHERLESS_API_KEY for live mode.`;
   }
   return (
-    `Live mode: narrative ${config.models.narrative} on Featherless, classifier ${config.models.classifier} on OpenRouter ` +
-    `pinned to ${config.classifierProviderOrder.join(', ')}, embeddings ${config.models.embedding} on MLX.`
+    `Live mode: narrative ${config.models.narrative} on Featherless, classifier ${config.models.classifier} by latency over OpenRouter ` +
+    `pinned to ${config.classifierProviders.join(' or ')}${config.models.localClassifier ? ` or ${config.models.localClassifier} on MLX` : ''}, ` +
+    `embeddings ${config.models.embedding} on MLX.`
   );
 }
 

@@ -3,6 +3,7 @@ import { ConfigurationError, NoRouteError, toRouterError, type RouterError } fro
 import { emit, type CallStartEvent, type RouterListener } from './events.ts';
 import type { BreakerState } from './reliability/breaker.ts';
 import { createChainClient, type BackendPolicy, type ChainLink, type FallbackTarget, type RouteClient, type RoutePolicy } from './reliability/chain.ts';
+import { setupAliases, type AliasExplanation, type ModelAlias } from './routing/alias-route.ts';
 import { optionsFor } from './scoping.ts';
 import { CompletionStream, openView, settled, textOf } from './stream.ts';
 import { createTimingLog, timingLogFormatFromEnv, type TimingLogFormat } from './timing-log.ts';
@@ -61,9 +62,15 @@ export interface RouterConfig extends RoutingTable {
    * without rule-level settings) are called directly, at no cost.
    */
   reliability?: Readonly<Record<string, BackendPolicy>>;
+  /**
+   * Model aliases: a public model id served by several deployments, made
+   * with `alias()` from `@router/core/routing`. An alias is matched before
+   * the rules, for every operation.
+   */
+  aliases?: Readonly<Record<string, ModelAlias>>;
 }
 
-export type RuleKind = 'prefix' | 'model' | 'pattern' | 'when' | 'default';
+export type RuleKind = 'prefix' | 'model' | 'pattern' | 'when' | 'default' | 'alias';
 
 export interface RouteExplanation {
   model: string;
@@ -81,6 +88,8 @@ export interface RouteExplanation {
    * (`embeddings` for embed, `jsonMode` for a `responseFormat`); the routed backend may be one of them.
    */
   skipped?: { backend: string; capability: Capability }[];
+  /** For an alias: its deployments, their health and scores, and why the chosen one. */
+  alias?: AliasExplanation;
 }
 
 export interface Router extends LLMClient {
@@ -265,6 +274,14 @@ export function createRouter(config: RouterConfig): Router {
     if (!names.has(name)) problems.push(`reliability.${name} is for unknown backend "${name}".`);
     checkFallbacks(`reliability.${name}`, policy.fallbacks, names, problems);
   }
+  // Aliases are checked with everything else, and built once the listeners exist.
+  const buildAliases = setupAliases(config.aliases, {
+    backends,
+    reliability,
+    problems,
+    checkFallbacks: (at, fallbacks) => checkFallbacks(at, fallbacks, names, problems),
+    routesExactly: (model) => [...chat.rules, ...embeddings.rules].some((rule) => rule.kind === 'model' && rule.matches(model)),
+  });
   if (problems.length > 0) throw new ConfigurationError(problems);
 
   const listeners: RouterListener[] = [...(config.listeners ?? [])];
@@ -289,7 +306,11 @@ export function createRouter(config: RouterConfig): Router {
     if (table.default !== undefined) table.serving ??= serve(table.default);
   }
 
-  const resolve = (model: string, operation: Operation): { name: string; client: RouteClient; direct: boolean } => {
+  const aliases = buildAliases({ chain: (links) => createChainClient(links, listeners) });
+
+  const resolve = (model: string, operation: Operation): Target => {
+    const alias = aliases.size === 0 ? undefined : aliases.get(model);
+    if (alias) return { name: model, client: alias.client, direct: false };
     const table = operation === 'embed' ? embeddings : chat;
     const found = route(table, model);
     if (!found) throw new NoRouteError(model, operation);
@@ -332,6 +353,8 @@ export function createRouter(config: RouterConfig): Router {
 
     explain(model, operation = 'generate', options = {}) {
       const table = operation === 'embed' ? embeddings : chat;
+      const alias = aliases.get(model);
+      if (alias) return { model, table: table.name, ...alias.explain(operation) };
       const found = route(table, model);
       const links = found ? (found.rule ?? table).serving!.links : [];
       const needed = neededCapabilities(operation, { model, ...options });
