@@ -1,20 +1,35 @@
 export type {
+  AssistantMessage,
   BackendCapabilities,
   BaseCallOptions,
   CallMetadata,
   CallOptions,
+  Capability,
   Completion,
+  ContentPart,
   EmbedOptions,
   Embeddings,
   FinishReason,
+  ImagePart,
   LLMClient,
   Message,
   Operation,
+  ProviderCallOptions,
+  ReasoningOptions,
   ResponseFormat,
   Role,
+  SystemMessage,
+  TextPart,
   Timings,
+  ToolCall,
+  ToolCallRequest,
+  ToolChoice,
+  ToolDefinition,
+  ToolMessage,
   Usage,
+  UserMessage,
 } from './types.ts';
+export { toToolCall } from './tool-calls.ts';
 export {
   AbortedError,
   BackendError,
@@ -34,7 +49,7 @@ export {
 } from './errors.ts';
 export type { ClassifyIssue, RouterErrorOptions, TimeoutPhase } from './errors.ts';
 export { CompletionStream } from './stream.ts';
-export type { StreamPart, StreamProducer, StreamSink } from './stream.ts';
+export type { FinishPart, StreamMode, StreamPart, StreamProducer, StreamSink } from './stream.ts';
 export { CallScope } from './scope.ts';
 export type { ScopeContext } from './scope.ts';
 export { createBackend } from './backend.ts';
