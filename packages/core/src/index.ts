@@ -69,6 +69,7 @@ export type {
   BreakerEvent,
   CallEndEvent,
   CallErrorEvent,
+  CallRequest,
   CallStartEvent,
   FallbackEvent,
   FirstChunkEvent,

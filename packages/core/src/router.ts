@@ -1,5 +1,5 @@
 import { ConfigurationError, NoRouteError, toRouterError } from './errors.ts';
-import { emit, type CallStartEvent, type RouterListener } from './events.ts';
+import { emit, type CallRequest, type CallStartEvent, type RouterListener } from './events.ts';
 import type { BreakerState } from './reliability/breaker.ts';
 import { createChainClient, type BackendPolicy, type ChainLink, type FallbackTarget, type RouteClient, type RoutePolicy } from './reliability/chain.ts';
 import { CompletionStream } from './stream.ts';
@@ -280,12 +280,13 @@ export function createRouter(config: RouterConfig): Router {
 
   /** Runs one call with its start, and its end or error, reported to the listeners. */
   const observe = async <R extends Completion | Embeddings>(
-    base: Omit<CallStartEvent, 'type'>,
+    base: Omit<CallStartEvent, 'type' | 'request'>,
+    request: CallRequest,
     run: (callId: number) => Promise<R>,
     outputChars: (result: R) => number,
   ): Promise<R> => {
     const started = performance.now();
-    emit(listeners, { type: 'call-start', ...base });
+    emit(listeners, { type: 'call-start', ...base, request: () => request });
     try {
       const result = await run(base.callId);
       emit(listeners, {
@@ -297,6 +298,7 @@ export function createRouter(config: RouterConfig): Router {
         attempts: result.attempts,
         ...('finishReason' in result && { finishReason: result.finishReason }),
         ...(result.usage && { usage: result.usage }),
+        result: () => result,
       });
       return result;
     } catch (error) {
@@ -348,7 +350,7 @@ export function createRouter(config: RouterConfig): Router {
       // Without subscribers the router adds nothing to the call.
       if (listeners.length === 0) return client.generate(messages, options);
       const base = { callId: ++nextCallId, operation: 'generate' as const, backend, model: options.model, inputChars: messageChars(messages) };
-      return observe(base, (callId) => client.generate(messages, options, callId), (completion) => completion.text.length);
+      return observe(base, { options, messages }, (callId) => client.generate(messages, options, callId), (completion) => completion.text.length);
     },
 
     stream(messages: readonly Message[], options: CallOptions): CompletionStream {
@@ -371,7 +373,7 @@ export function createRouter(config: RouterConfig): Router {
       let inputChars = 0;
       for (const text of inputs) inputChars += text.length;
       const base = { callId: ++nextCallId, operation: 'embed' as const, backend, model: options.model, inputChars, inputs: inputs.length };
-      return observe(base, (callId) => client.embed(input, options, callId), () => 0);
+      return observe(base, { options, input }, (callId) => client.embed(input, options, callId), () => 0);
     },
   };
 }
@@ -401,7 +403,7 @@ function observedStream(
         error: typed,
       });
     };
-    emit(listeners, { type: 'call-start', ...base });
+    emit(listeners, { type: 'call-start', ...base, request: () => ({ options, messages }) });
     const inner = target.client.stream(messages, options, base.callId);
     try {
       for await (const chunk of inner) {
@@ -425,6 +427,7 @@ function observedStream(
         attempts: completion.attempts,
         finishReason: completion.finishReason,
         ...(completion.usage && { usage: completion.usage }),
+        result: () => completion,
       });
       sink.resolve(completion);
     } catch (error) {
