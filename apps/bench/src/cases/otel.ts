@@ -1,0 +1,61 @@
+import { addedNoise, integrityFigures, pairedRatio, ratioNoise } from '../compare.ts';
+import type { BenchCase } from '../context.ts';
+import { atMost, figure, type Figures } from '../figures.ts';
+import { alternate, type Samples } from '../rounds.ts';
+import { cpuPerChunk, cpuPerOp, everyRun, type Rate } from '../samples.ts';
+import { benchModels } from '../simulator/models.ts';
+import { median } from '../stats.ts';
+import type { VariantSpec } from '../variant.ts';
+
+const specs = (operation: VariantSpec['operation'], model: VariantSpec['model']): VariantSpec[] => [
+  { label: 'none', sdk: 'openai', side: 'router', hooks: 'none', operation, model },
+  { label: 'otel', sdk: 'openai', side: 'router', hooks: 'otel', operation, model },
+];
+
+/** The median of paired differences (same process, same round): what the listener adds, in the rate's unit. */
+function pairedDifference(base: Samples, other: Samples, rate: Rate): number {
+  return median(base.runs.flatMap((runs, p) => runs.map((run, round) => rate(other.runs[p]![round]!) - rate(run))));
+}
+
+/** CPU per call on both variants and what the listener adds, held to `limitUs` when given. */
+function addedPerCall(prefix: string, none: Samples, otel: Samples, limitUs?: number): Figures {
+  const added = pairedDifference(none, otel, cpuPerOp);
+  const figures: Figures = {
+    [`${prefix}.none`]: figure(median(everyRun(none, cpuPerOp)), 'µs'),
+    [`${prefix}.otel`]: figure(median(everyRun(otel, cpuPerOp)), 'µs'),
+    [`${prefix}.added`]: limitUs === undefined ? figure(added, 'µs') : atMost(added, 'µs', limitUs),
+  };
+  const noise = addedNoise(everyRun(none, cpuPerOp), everyRun(otel, cpuPerOp), median);
+  if (noise !== undefined) figures[`${prefix}.addedNoise`] = figure(noise, '±µs');
+  return figures;
+}
+
+/**
+ * Case 8: the router without listeners against the router with
+ * `@router/otel` and the real SDK (spans batched to an exporter that drops
+ * them, metrics aggregated in memory), both in each process. Per call: a
+ * generate's CPU; per chunk: a 300-chunk stream's CPU per chunk.
+ */
+export const otelCase: BenchCase = {
+  key: 'otel',
+  title: `no listeners vs @router/otel with the SDK, openai path (${benchModels.short.chunks}-word generate, ${benchModels.long.chunks}-chunk stream)`,
+  async run({ sim, quick, progress }) {
+    const plan = quick
+      ? { processes: 1, placement: 'shared' as const, rounds: 4, roundMs: 150, warmupMs: 400 }
+      : { processes: 3, placement: 'shared' as const, rounds: 8, roundMs: 200, warmupMs: 3_000 };
+    progress(`otel: generate, ${plan.processes} process(es), ${plan.rounds} rounds of ${plan.roundMs} ms each`);
+    const [generateNone, generateOtel] = await alternate(sim, specs('generate', 'short'), plan);
+    progress(`otel: stream, ${plan.processes} process(es), ${plan.rounds} rounds of ${plan.roundMs} ms each`);
+    const [streamNone, streamOtel] = await alternate(sim, specs('stream', 'long'), plan);
+    const figures: Figures = {
+      ...addedPerCall('generate.cpuPerCall', generateNone!, generateOtel!, 20),
+      ...addedPerCall('stream.cpuPerCall', streamNone!, streamOtel!),
+      'stream.cpuPerChunk.none': figure(median(everyRun(streamNone!, cpuPerChunk)), 'µs'),
+      'stream.cpuPerChunk.otel': figure(median(everyRun(streamOtel!, cpuPerChunk)), 'µs'),
+      'stream.cpuPerChunk.otelVsNone': atMost(pairedRatio(streamNone!, streamOtel!, cpuPerChunk), '×', 1.05, '≤ 1.05×'),
+    };
+    const noise = ratioNoise(streamNone!, streamOtel!, cpuPerChunk);
+    if (noise !== undefined) figures['stream.cpuPerChunk.otelVsNoneNoise'] = figure(noise, '±×');
+    return { ...figures, ...integrityFigures('generate', [generateNone!, generateOtel!]), ...integrityFigures('stream', [streamNone!, streamOtel!]) };
+  },
+};
