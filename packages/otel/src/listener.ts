@@ -44,10 +44,14 @@ interface Attempt {
 
 interface OpenCall {
   span: Span;
-  /** The call span's context: its attempts are children in it. */
-  context: Context;
-  /** Attributes every metric point of the call carries. */
+  /** The context the call started in; with the call span set, the attempts' parent. */
+  parent: Context;
+  /** Made at the first attempt: a call without a reliability policy has none. */
+  attemptParent: Context | undefined;
+  /** Attributes of the conventions' metric points of the call. */
   metricAttributes: Attributes;
+  /** Attributes of the router's own metric points of the call. */
+  backendAttributes: Attributes;
   attempt: Attempt | undefined;
   attempts: number;
   /** Seconds waited for a slot, reported just before the attempt it delayed starts. */
@@ -104,21 +108,30 @@ export function createOtelListener(options: OtelListenerOptions = {}): RouterLis
   function start(event: CallStartEvent): void {
     if (open.size >= maxOpenCalls) abandonOldest();
     const operation = operationName[event.operation];
+    // The conventions' metric attributes only: every attribute costs each measurement a share of hashing.
     const metricAttributes: Attributes = {
       [names.operation]: operation,
       [names.provider]: providerOf(event.backend),
       [names.requestModel]: event.model,
-      [names.backend]: event.backend,
     };
     const request = event.request();
     // Sampling may read the attributes, so the request's go in at the start.
-    const attributes: Attributes = { ...metricAttributes };
+    const attributes: Attributes = { ...metricAttributes, [names.backend]: event.backend };
     if (event.operation !== 'embed') attributes[names.requestStream] = event.operation === 'stream';
     addRequestSettings(attributes, request.options);
     const parent = context.active();
     const span = tracer.startSpan(`${operation} ${event.model}`, { kind: SpanKind.CLIENT, attributes, startTime: now() }, parent);
     if (captureContent && request.messages && span.isRecording()) span.setAttribute(names.inputMessages, inputMessages(request.messages));
-    open.set(event.callId, { span, context: trace.setSpan(parent, span), metricAttributes, attempt: undefined, attempts: 0, waited: undefined });
+    open.set(event.callId, {
+      span,
+      parent,
+      attemptParent: undefined,
+      metricAttributes,
+      backendAttributes: { [names.backend]: event.backend },
+      attempt: undefined,
+      attempts: 0,
+      waited: undefined,
+    });
   }
 
   function end(event: CallEndEvent): void {
@@ -129,7 +142,7 @@ export function createOtelListener(options: OtelListenerOptions = {}): RouterLis
     const result = event.result();
     const metricAttributes: Attributes = { ...call.metricAttributes, [names.responseModel]: result.model };
     instruments.duration.record(event.durationMs / 1000, metricAttributes);
-    instruments.attempts.record(event.attempts, call.metricAttributes);
+    instruments.attempts.record(event.attempts, call.backendAttributes);
     if (event.ttftMs !== undefined) instruments.timeToFirstChunk.record(event.ttftMs / 1000, metricAttributes);
     const { usage } = event;
     if (usage) {
@@ -158,7 +171,7 @@ export function createOtelListener(options: OtelListenerOptions = {}): RouterLis
     const { error } = event;
     const metricAttributes: Attributes = { ...call.metricAttributes, [names.errorType]: error.code };
     instruments.duration.record(event.durationMs / 1000, metricAttributes);
-    instruments.attempts.record(call.attempts, call.metricAttributes);
+    instruments.attempts.record(call.attempts, call.backendAttributes);
     if (event.ttftMs !== undefined) instruments.timeToFirstChunk.record(event.ttftMs / 1000, metricAttributes);
     const { span } = call;
     if (span.isRecording()) {
@@ -201,7 +214,8 @@ export function createOtelListener(options: OtelListenerOptions = {}): RouterLis
         };
         if (call.waited !== undefined) attributes[names.limiterWait] = call.waited;
         call.waited = undefined;
-        const span = tracer.startSpan(`attempt ${event.backend}`, { kind: SpanKind.INTERNAL, attributes, startTime: now() }, call.context);
+        call.attemptParent ??= trace.setSpan(call.parent, call.span);
+        const span = tracer.startSpan(`attempt ${event.backend}`, { kind: SpanKind.INTERNAL, attributes, startTime: now() }, call.attemptParent);
         call.attempt = { span };
         return;
       }

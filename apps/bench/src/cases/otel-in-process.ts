@@ -1,0 +1,59 @@
+import { createRouter, type RouterListener } from '@router/core';
+import { MockLLMClient } from '@router/testing';
+import { benchMessages, benchModels, replyTokens } from '../simulator/models.ts';
+import { otelListener } from '../targets/otel.ts';
+
+/** CPU microseconds per call of each variant, one value per round. */
+export interface InProcessSamples {
+  none: number[];
+  otel: number[];
+}
+
+export interface InProcessPlan {
+  rounds: number;
+  callsPerRound: number;
+  warmupCalls: number;
+}
+
+/** A router over an in-memory backend answering the short model's reply, with or without listeners. */
+function routerWith(listeners: RouterListener[]) {
+  const chunks = replyTokens(benchModels.short.chunks);
+  const backend = new MockLLMClient({ name: 'mock', reply: () => ({ text: chunks.join(''), chunks }) });
+  return createRouter({ backends: { mock: backend }, default: 'mock', timingLog: false, listeners });
+}
+
+/** Runs `call` `count` times one after another; yields to the event loop now and then, so the SDK's export timers run as in an application. */
+async function cpuPerCall(call: () => Promise<unknown>, count: number): Promise<number> {
+  const before = process.cpuUsage();
+  for (let i = 1; i <= count; i++) {
+    await call();
+    if (i % 256 === 0) await new Promise(setImmediate);
+  }
+  const { user, system } = process.cpuUsage(before);
+  return (user + system) / count;
+}
+
+/**
+ * What the listener costs per call without the HTTP stack around it: the
+ * router over an in-memory backend, with no listener and with
+ * `@router/otel`, alternating round by round in this process. An HTTP call
+ * costs a hundred times more CPU than the listener, so on a busy machine the
+ * end-to-end difference is lost in the noise; here it is not.
+ */
+export async function measureInProcess(operation: 'generate' | 'stream', plan: InProcessPlan): Promise<InProcessSamples> {
+  const model = benchModels.short.id;
+  const variants = { none: routerWith([]), otel: routerWith([otelListener()]) };
+  const calls = {
+    none: operation === 'generate' ? () => variants.none.generate(benchMessages, { model }) : () => variants.none.stream(benchMessages, { model }).collect(),
+    otel: operation === 'generate' ? () => variants.otel.generate(benchMessages, { model }) : () => variants.otel.stream(benchMessages, { model }).collect(),
+  };
+  await cpuPerCall(calls.none, plan.warmupCalls);
+  await cpuPerCall(calls.otel, plan.warmupCalls);
+  const samples: InProcessSamples = { none: [], otel: [] };
+  for (let round = 0; round < plan.rounds; round++) {
+    // The order alternates, so drift in the machine falls on both alike.
+    const order = round % 2 === 0 ? (['none', 'otel'] as const) : (['otel', 'none'] as const);
+    for (const variant of order) samples[variant].push(await cpuPerCall(calls[variant], plan.callsPerRound));
+  }
+  return samples;
+}
