@@ -7,6 +7,7 @@ import { readConfig, usage, UsageError, type AppConfig } from './config.ts';
 import { Memory } from './memory.ts';
 import { turnSummary } from './render.ts';
 import { startSimulatedServices } from './simulated.ts';
+import { createTurnTracing } from './tracing.ts';
 import { playTurn, type TurnResult } from './turn.ts';
 
 const out = (text: string): void => void process.stdout.write(text);
@@ -78,11 +79,19 @@ async function main(): Promise<number> {
 
   const memory = Memory.open(config.db);
   const callLog = new CallLog();
-  const router = composeRouter(config, [callLog.listener]);
+  const tracing = config.otel ? createTurnTracing() : undefined;
+  const router = composeRouter(config, tracing ? [callLog.listener, tracing.listener] : [callLog.listener]);
   try {
     let last: TurnResult | undefined;
     const play = async (message: string): Promise<boolean> => {
-      last = await runTurn(config, memory, router, callLog, message);
+      const turn = () => runTurn(config, memory, router, callLog, message);
+      if (tracing) {
+        const traced = await tracing.traceTurn(turn);
+        last = traced.result;
+        (config.json ? err : out)(`\n${traced.tree}\n`);
+      } else {
+        last = await turn();
+      }
       for (const warning of last.warnings) err(`warning: ${warning}\n`);
       if (last.error === undefined) return true;
       err(`error: ${describeFailure(last.error)}\n`);
