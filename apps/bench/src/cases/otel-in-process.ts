@@ -15,11 +15,19 @@ export interface InProcessPlan {
   warmupCalls: number;
 }
 
+/**
+ * How the route is served: `direct` (no reliability policy: the router calls
+ * the backend, no attempt events) or `retry` (a retry policy: the reliability
+ * chain runs, and the listener records an attempt span per call).
+ */
+export type Route = 'direct' | 'retry';
+
 /** A router over an in-memory backend answering the short model's reply, with or without listeners. */
-function routerWith(listeners: RouterListener[]) {
+function routerWith(listeners: RouterListener[], route: Route) {
   const chunks = replyTokens(benchModels.short.chunks);
   const backend = new MockLLMClient({ name: 'mock', reply: () => ({ text: chunks.join(''), chunks }) });
-  return createRouter({ backends: { mock: backend }, default: 'mock', timingLog: false, listeners });
+  const reliability = route === 'retry' ? { mock: { retry: { maxAttempts: 2 } } } : undefined;
+  return createRouter({ backends: { mock: backend }, default: 'mock', timingLog: false, listeners, ...(reliability && { reliability }) });
 }
 
 /** Runs `call` `count` times one after another; yields to the event loop now and then, so the SDK's export timers run as in an application. */
@@ -40,9 +48,9 @@ async function cpuPerCall(call: () => Promise<unknown>, count: number): Promise<
  * costs a hundred times more CPU than the listener, so on a busy machine the
  * end-to-end difference is lost in the noise; here it is not.
  */
-export async function measureInProcess(operation: 'generate' | 'stream', plan: InProcessPlan): Promise<InProcessSamples> {
+export async function measureInProcess(operation: 'generate' | 'stream', route: Route, plan: InProcessPlan): Promise<InProcessSamples> {
   const model = benchModels.short.id;
-  const variants = { none: routerWith([]), otel: routerWith([otelListener()]) };
+  const variants = { none: routerWith([], route), otel: routerWith([otelListener()], route) };
   const calls = {
     none: operation === 'generate' ? () => variants.none.generate(benchMessages, { model }) : () => variants.none.stream(benchMessages, { model }).collect(),
     otel: operation === 'generate' ? () => variants.otel.generate(benchMessages, { model }) : () => variants.otel.stream(benchMessages, { model }).collect(),

@@ -5,13 +5,12 @@ import { alternate, type Samples } from '../rounds.ts';
 import { cpuPerChunk, cpuPerOp, everyRun, type Rate } from '../samples.ts';
 import { benchModels } from '../simulator/models.ts';
 import { median } from '../stats.ts';
+import type { Hooks } from '../targets/build.ts';
 import type { VariantSpec } from '../variant.ts';
 import { measureInProcess, type InProcessSamples } from './otel-in-process.ts';
 
-const specs = (operation: VariantSpec['operation'], model: VariantSpec['model']): VariantSpec[] => [
-  { label: 'none', sdk: 'openai', side: 'router', hooks: 'none', operation, model },
-  { label: 'otel', sdk: 'openai', side: 'router', hooks: 'otel', operation, model },
-];
+const specs = (operation: VariantSpec['operation'], model: VariantSpec['model'], hooks: readonly Hooks[]): VariantSpec[] =>
+  hooks.map((h) => ({ label: h, sdk: 'openai', side: 'router', hooks: h, operation, model }));
 
 /** The median of paired differences (same process, same round): what the listener adds, in the rate's unit. */
 function pairedDifference(base: Samples, other: Samples, rate: Rate): number {
@@ -50,7 +49,8 @@ function inProcessFigures(prefix: string, samples: InProcessSamples, limitUs?: n
  * them, metrics aggregated in memory). Per call, the goal is read in
  * process (the router over an in-memory backend), where the listener's few
  * microseconds are not lost in the HTTP stack's milliseconds of noise; the
- * same difference over HTTP is printed beside it. Per chunk: a 300-chunk
+ * same difference over HTTP is printed beside it, and in process on a route
+ * with a retry policy (one more span per call: the attempt). Per chunk: a 300-chunk
  * stream over HTTP, both variants in each worker process.
  */
 export const otelCase: BenchCase = {
@@ -62,14 +62,16 @@ export const otelCase: BenchCase = {
       : { processes: 3, placement: 'shared' as const, rounds: 8, roundMs: 200, warmupMs: 3_000 };
     const inProcessPlan = quick ? { rounds: 8, callsPerRound: 1_000, warmupCalls: 2_000 } : { rounds: 24, callsPerRound: 3_000, warmupCalls: 10_000 };
     progress(`otel: in process, ${inProcessPlan.rounds} rounds of ${inProcessPlan.callsPerRound} calls per variant`);
-    const inProcessGenerate = await measureInProcess('generate', inProcessPlan);
-    const inProcessStream = await measureInProcess('stream', inProcessPlan);
+    const inProcessGenerate = await measureInProcess('generate', 'direct', inProcessPlan);
+    const inProcessRetryRoute = await measureInProcess('generate', 'retry', inProcessPlan);
+    const inProcessStream = await measureInProcess('stream', 'direct', inProcessPlan);
     progress(`otel: generate, ${plan.processes} process(es), ${plan.rounds} rounds of ${plan.roundMs} ms each`);
-    const [generateNone, generateOtel] = await alternate(sim, specs('generate', 'short'), plan);
+    const [generateNone, generateOtel] = await alternate(sim, specs('generate', 'short', ['none', 'otel']), plan);
     progress(`otel: stream, ${plan.processes} process(es), ${plan.rounds} rounds of ${plan.roundMs} ms each`);
-    const [streamNone, streamOtel] = await alternate(sim, specs('stream', 'long'), plan);
+    const [streamNone, streamEmpty, streamOtel] = await alternate(sim, specs('stream', 'long', ['none', 'empty', 'otel']), plan);
     const figures: Figures = {
       ...inProcessFigures('inProcess.generate.cpuPerCall', inProcessGenerate, 20),
+      ...inProcessFigures('inProcess.generateOnRetryRoute.cpuPerCall', inProcessRetryRoute),
       ...inProcessFigures('inProcess.stream.cpuPerCall', inProcessStream),
       ...addedPerCall('http.generate.cpuPerCall', generateNone!, generateOtel!),
       ...addedPerCall('http.stream.cpuPerCall', streamNone!, streamOtel!),
@@ -79,6 +81,9 @@ export const otelCase: BenchCase = {
     };
     const noise = ratioNoise(streamNone!, streamOtel!, cpuPerChunk);
     if (noise !== undefined) figures['http.stream.cpuPerChunk.otelVsNoneNoise'] = figure(noise, '±×');
-    return { ...figures, ...integrityFigures('generate', [generateNone!, generateOtel!]), ...integrityFigures('stream', [streamNone!, streamOtel!]) };
+    // Any listener makes the router observe the stream (one relay step per chunk, in core); this says how much of the above that is.
+    figures['http.stream.cpuPerChunk.emptyListenerVsNone'] = figure(pairedRatio(streamNone!, streamEmpty!, cpuPerChunk), '×');
+    figures['http.stream.cpuPerChunk.otelVsEmptyListener'] = figure(pairedRatio(streamEmpty!, streamOtel!, cpuPerChunk), '×');
+    return { ...figures, ...integrityFigures('generate', [generateNone!, generateOtel!]), ...integrityFigures('stream', [streamNone!, streamEmpty!, streamOtel!]) };
   },
 };
