@@ -22,20 +22,31 @@ export interface InProcessPlan {
  */
 export type Route = 'direct' | 'retry';
 
-/** A router over an in-memory backend answering the short model's reply, with or without listeners. */
-function routerWith(listeners: RouterListener[], route: Route) {
-  const chunks = replyTokens(benchModels.short.chunks);
+/** What is measured: the operation, the route, and the reply (`short`: 24 chunks, `long`: 300). */
+export interface InProcessSpec {
+  operation: 'generate' | 'stream';
+  route: Route;
+  model: 'short' | 'long';
+}
+
+/** A router over an in-memory backend answering the model's reply, with or without listeners. */
+function routerWith(listeners: RouterListener[], route: Route, model: InProcessSpec['model']) {
+  const chunks = replyTokens(benchModels[model].chunks);
   const backend = new MockLLMClient({ name: 'mock', reply: () => ({ text: chunks.join(''), chunks }) });
   const reliability = route === 'retry' ? { mock: { retry: { maxAttempts: 2 } } } : undefined;
   return createRouter({ backends: { mock: backend }, default: 'mock', timingLog: false, listeners, ...(reliability && { reliability }) });
 }
 
-/** Runs `call` `count` times one after another; yields to the event loop now and then, so the SDK's export timers run as in an application. */
+/** Runs `call` `count` times one after another; yields to the event loop every few milliseconds, so the SDK's export timers run as in an application. */
 async function cpuPerCall(call: () => Promise<unknown>, count: number): Promise<number> {
   const before = process.cpuUsage();
+  let yielded = performance.now();
   for (let i = 1; i <= count; i++) {
     await call();
-    if (i % 256 === 0) await new Promise(setImmediate);
+    if (performance.now() - yielded > 5) {
+      await new Promise(setImmediate);
+      yielded = performance.now();
+    }
   }
   const { user, system } = process.cpuUsage(before);
   return (user + system) / count;
@@ -48,9 +59,9 @@ async function cpuPerCall(call: () => Promise<unknown>, count: number): Promise<
  * costs a hundred times more CPU than the listener, so on a busy machine the
  * end-to-end difference is lost in the noise; here it is not.
  */
-export async function measureInProcess(operation: 'generate' | 'stream', route: Route, plan: InProcessPlan): Promise<InProcessSamples> {
-  const model = benchModels.short.id;
-  const variants = { none: routerWith([], route), otel: routerWith([otelListener()], route) };
+export async function measureInProcess({ operation, route, model: modelKey }: InProcessSpec, plan: InProcessPlan): Promise<InProcessSamples> {
+  const model = benchModels[modelKey].id;
+  const variants = { none: routerWith([], route, modelKey), otel: routerWith([otelListener()], route, modelKey) };
   const calls = {
     none: operation === 'generate' ? () => variants.none.generate(benchMessages, { model }) : () => variants.none.stream(benchMessages, { model }).collect(),
     otel: operation === 'generate' ? () => variants.otel.generate(benchMessages, { model }) : () => variants.otel.stream(benchMessages, { model }).collect(),

@@ -50,7 +50,8 @@ function inProcessFigures(prefix: string, samples: InProcessSamples, limitUs?: n
  * process (the router over an in-memory backend), where the listener's few
  * microseconds are not lost in the HTTP stack's milliseconds of noise; the
  * same difference over HTTP is printed beside it, and in process on a route
- * with a retry policy (one more span per call: the attempt). Per chunk: a 300-chunk
+ * with a retry policy (one more span per call: the attempt) and for a
+ * 300-chunk stream. Per chunk: a 300-chunk
  * stream over HTTP, both variants in each worker process.
  */
 export const otelCase: BenchCase = {
@@ -60,11 +61,13 @@ export const otelCase: BenchCase = {
     const plan = quick
       ? { processes: 1, placement: 'shared' as const, rounds: 4, roundMs: 150, warmupMs: 400 }
       : { processes: 3, placement: 'shared' as const, rounds: 8, roundMs: 200, warmupMs: 3_000 };
-    const inProcessPlan = quick ? { rounds: 8, callsPerRound: 1_000, warmupCalls: 2_000 } : { rounds: 24, callsPerRound: 3_000, warmupCalls: 10_000 };
-    progress(`otel: in process, ${inProcessPlan.rounds} rounds of ${inProcessPlan.callsPerRound} calls per variant`);
-    const inProcessGenerate = await measureInProcess('generate', 'direct', inProcessPlan);
-    const inProcessRetryRoute = await measureInProcess('generate', 'retry', inProcessPlan);
-    const inProcessStream = await measureInProcess('stream', 'direct', inProcessPlan);
+    const callPlan = quick ? { rounds: 8, callsPerRound: 1_000, warmupCalls: 2_000 } : { rounds: 24, callsPerRound: 3_000, warmupCalls: 10_000 };
+    // A 300-chunk stream costs a hundred times a generate in process: fewer calls per round.
+    const streamPlan = quick ? { rounds: 6, callsPerRound: 20, warmupCalls: 100 } : { rounds: 24, callsPerRound: 100, warmupCalls: 500 };
+    progress(`otel: in process, ${callPlan.rounds} rounds of ${callPlan.callsPerRound} generates and of ${streamPlan.callsPerRound} streams per variant`);
+    const inProcessGenerate = await measureInProcess({ operation: 'generate', route: 'direct', model: 'short' }, callPlan);
+    const inProcessRetryRoute = await measureInProcess({ operation: 'generate', route: 'retry', model: 'short' }, callPlan);
+    const inProcessStream = await measureInProcess({ operation: 'stream', route: 'direct', model: 'long' }, streamPlan);
     progress(`otel: generate, ${plan.processes} process(es), ${plan.rounds} rounds of ${plan.roundMs} ms each`);
     const [generateNone, generateOtel] = await alternate(sim, specs('generate', 'short', ['none', 'otel']), plan);
     progress(`otel: stream, ${plan.processes} process(es), ${plan.rounds} rounds of ${plan.roundMs} ms each`);
@@ -81,6 +84,10 @@ export const otelCase: BenchCase = {
     };
     const noise = ratioNoise(streamNone!, streamOtel!, cpuPerChunk);
     if (noise !== undefined) figures['http.stream.cpuPerChunk.otelVsNoneNoise'] = figure(noise, '±×');
+    // The same ratio from parts measured with less noise: what the listener adds per chunk in process, over a chunk's cost over HTTP.
+    const addedPerChunk = median(inProcessStream.otel.map((otel, round) => otel - inProcessStream.none[round]!)) / benchModels.long.chunks;
+    figures['inProcess.stream.cpuPerChunk.added'] = figure(addedPerChunk, 'µs');
+    figures['http.stream.cpuPerChunk.otelVsNoneFromParts'] = figure(1 + addedPerChunk / figures['http.stream.cpuPerChunk.none']!.value, '×');
     // Any listener makes the router observe the stream (one relay step per chunk, in core); this says how much of the above that is.
     figures['http.stream.cpuPerChunk.emptyListenerVsNone'] = figure(pairedRatio(streamNone!, streamEmpty!, cpuPerChunk), '×');
     figures['http.stream.cpuPerChunk.otelVsEmptyListener'] = figure(pairedRatio(streamEmpty!, streamOtel!, cpuPerChunk), '×');
