@@ -171,11 +171,14 @@ export function createOtelListener(options: OtelListenerOptions = {}): RouterLis
     const { error } = event;
     const metricAttributes: Attributes = { ...call.metricAttributes, [names.errorType]: error.code };
     instruments.duration.record(event.durationMs / 1000, metricAttributes);
-    instruments.attempts.record(call.attempts, call.backendAttributes);
+    // A failed call's event has no attempt count: it is known only from attempt events, which a route without a
+    // reliability policy does not send (nor a call its breaker refused), so without them the count is left out.
+    if (call.attempts > 0) instruments.attempts.record(call.attempts, call.backendAttributes);
     if (event.ttftMs !== undefined) instruments.timeToFirstChunk.record(event.ttftMs / 1000, metricAttributes);
     const { span } = call;
     if (span.isRecording()) {
-      const attributes: Attributes = { [names.attempts]: call.attempts };
+      const attributes: Attributes = {};
+      if (call.attempts > 0) attributes[names.attempts] = call.attempts;
       addError(attributes, error);
       if (event.ttftMs !== undefined) attributes[names.timeToFirstChunk] = event.ttftMs / 1000;
       if (captureContent && StreamInterruptedError.isInstance(error)) attributes[names.outputMessages] = outputMessages(error.partialText, 'error');

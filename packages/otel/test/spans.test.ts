@@ -159,6 +159,26 @@ describe('reliability', () => {
     expect(points(await telemetry.metric('router.retries'))).toEqual([{ attributes: { 'router.backend': 'classifier', 'error.type': 'backend' }, value: 1 }]);
   });
 
+  it('a stream retried before its first chunk: two attempts, the stream span ends after the second', async () => {
+    const { telemetry, classifier, router } = setup({ reliability: { classifier: { retry: { maxAttempts: 2 } } } });
+    classifier.enqueue({ error: unavailable(1) });
+    const completion = await router.stream(messages, { model: 'small' }).collect();
+    expect(completion.attempts).toBe(2);
+    expect(telemetry.tree()).toEqual([
+      { name: 'chat small', children: [{ name: 'attempt classifier', children: [] }, { name: 'attempt classifier', children: [] }] },
+    ]);
+    expect(telemetry.spans().filter((span) => span.name === 'attempt classifier').map((span) => span.attributes['router.attempt.outcome'])).toEqual(['retry', 'ok']);
+    expect(telemetry.byName('chat small').attributes).toMatchObject({ 'router.attempts': 2, 'gen_ai.request.stream': true, 'gen_ai.response.finish_reasons': ['stop'] });
+  });
+
+  it('a failed call on a route without a policy records no attempt count it cannot know', async () => {
+    const { telemetry, classifier, router } = setup();
+    classifier.enqueue({ error: unavailable() });
+    await expect(router.generate(messages, { model: 'small' })).rejects.toThrow(BackendError);
+    expect(telemetry.byName('chat small').attributes).not.toHaveProperty('router.attempts');
+    expect(points(await telemetry.metric('router.call.attempts'))).toEqual([]);
+  });
+
   it('a fallback: an attempt per backend, the fallback as an event and a count', async () => {
     const { telemetry, classifier, router } = setup({ reliability: { classifier: { fallbacks: [{ backend: 'narrative', model: 'big' }] } } });
     classifier.enqueue({ error: unavailable() });
@@ -224,7 +244,8 @@ describe('reliability', () => {
     // The next call is refused by the open breaker before any attempt: no attempt span, error.type says why.
     await expect(router.generate(messages, { model: 'small' })).rejects.toMatchObject({ code: 'circuit-open' });
     const refused = telemetry.spans().filter((s) => s.name === 'chat small')[1];
-    expect(refused?.attributes).toMatchObject({ 'error.type': 'circuit-open', 'router.attempts': 0 });
+    expect(refused?.attributes).toMatchObject({ 'error.type': 'circuit-open' });
+    expect(refused?.attributes).not.toHaveProperty('router.attempts');
   });
 });
 
