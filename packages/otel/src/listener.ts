@@ -58,11 +58,17 @@ interface OpenCall {
   waited: number | undefined;
 }
 
+/** Reports every problem at once, as the router's own configuration does. */
 function validate(options: OtelListenerOptions): void {
-  const { maxOpenCalls } = options;
+  const problems: string[] = [];
+  const { maxOpenCalls, providers } = options;
   if (maxOpenCalls !== undefined && !(Number.isInteger(maxOpenCalls) && maxOpenCalls > 0)) {
-    throw new ConfigurationError([`maxOpenCalls must be a positive integer (got ${String(maxOpenCalls)}).`]);
+    problems.push(`maxOpenCalls must be a positive integer (got ${String(maxOpenCalls)}).`);
   }
+  for (const [backend, provider] of Object.entries(providers ?? {})) {
+    if (typeof provider !== 'string' || provider === '') problems.push(`providers.${backend} must be a non-empty string (got ${String(provider)}).`);
+  }
+  if (problems.length > 0) throw new ConfigurationError(problems);
 }
 
 /**
@@ -81,7 +87,8 @@ export function createOtelListener(options: OtelListenerOptions = {}): RouterLis
   const providers = options.providers ?? {};
   const maxOpenCalls = options.maxOpenCalls ?? defaultMaxOpenCalls;
   const open = new Map<number, OpenCall>();
-  const providerOf = (backend: string): string => providers[backend] ?? backend;
+  // Own keys only: a backend named like an Object.prototype member must not pick that member up.
+  const providerOf = (backend: string): string => (Object.hasOwn(providers, backend) ? providers[backend]! : backend);
 
   /** Ends the attempt that ended last, now that the next event says why it ended. */
   function settle(call: OpenCall, outcome: string, attributes?: Attributes): void {

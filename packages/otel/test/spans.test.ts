@@ -360,6 +360,23 @@ describe('bounds and options', () => {
     expect(() => createOtelListener({ maxOpenCalls })).toThrow(/maxOpenCalls/);
   });
 
+  it('refuses a provider name that is not a non-empty string, naming the backend', () => {
+    expect(() => createOtelListener({ providers: { narrative: '' } })).toThrow(/providers\.narrative/);
+    expect(() => createOtelListener({ providers: { narrative: 42 as unknown as string } })).toThrow(ConfigurationError);
+  });
+
+  it('a backend named like an Object.prototype member keeps its own name as the provider', async () => {
+    const telemetry = createTelemetry();
+    const router = createRouter({
+      backends: { toString: new MockLLMClient() },
+      default: 'toString',
+      timingLog: false,
+      listeners: [createOtelListener({ tracer: telemetry.tracer, meter: telemetry.meter })],
+    });
+    await router.generate(messages, { model: 'small' });
+    expect(telemetry.byName('chat small').attributes['gen_ai.provider.name']).toBe('toString');
+  });
+
   it('uses the global providers when given no tracer or meter (no SDK installed: no-op, nothing breaks)', async () => {
     const router = createRouter({ backends: { classifier: new MockLLMClient() }, default: 'classifier', timingLog: false, listeners: [createOtelListener()] });
     await expect(router.generate(messages, { model: 'small' })).resolves.toMatchObject({ backend: 'mock' });
