@@ -7,7 +7,6 @@ import { readConfig, usage, UsageError, type AppConfig } from './config.ts';
 import { Memory } from './memory.ts';
 import { turnSummary } from './render.ts';
 import { startSimulatedServices } from './simulated.ts';
-import { createTurnTracing } from './tracing.ts';
 import { playTurn, type TurnResult } from './turn.ts';
 
 const out = (text: string): void => void process.stdout.write(text);
@@ -79,7 +78,8 @@ async function main(): Promise<number> {
 
   const memory = Memory.open(config.db);
   const callLog = new CallLog();
-  const tracing = config.otel ? createTurnTracing() : undefined;
+  // Loaded only with --otel: without it the app does not even import the SDK.
+  const tracing = config.otel ? (await import('./tracing.ts')).createTurnTracing() : undefined;
   const router = composeRouter(config, tracing ? [callLog.listener, tracing.listener] : [callLog.listener]);
   try {
     let last: TurnResult | undefined;
