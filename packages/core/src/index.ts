@@ -73,6 +73,7 @@ export type {
   BreakerEvent,
   CallEndEvent,
   CallErrorEvent,
+  CallRequest,
   CallStartEvent,
   FallbackEvent,
   FirstChunkEvent,

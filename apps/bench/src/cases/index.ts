@@ -6,8 +6,9 @@ import { streamCase } from './stream.ts';
 import { hooksCase } from './hooks.ts';
 import { memoryCase } from './memory.ts';
 import { reactionCase } from './reaction.ts';
+import { otelCase } from './otel.ts';
 import { sweepCase } from './sweep.ts';
 import { turnCase } from './turn.ts';
 
 /** The cases, in the order of the issue. */
-export const benchCases: readonly BenchCase[] = [generateCase, streamCase, sweepCase, memoryCase, hooksCase, coreBundleCase, turnCase, aliasesCase, reactionCase];
+export const benchCases: readonly BenchCase[] = [generateCase, streamCase, sweepCase, memoryCase, hooksCase, coreBundleCase, turnCase, aliasesCase, reactionCase, otelCase];
