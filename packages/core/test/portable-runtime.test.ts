@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createBackend, StreamInterruptedError, type StreamPart } from '../src/index.ts';
+import { createBackend, StreamInterruptedError, timingLogFormatFromEnv, type StreamPart } from '../src/index.ts';
 
 const msgs = [{ role: 'user' as const, content: 'hi' }];
 
@@ -62,5 +62,16 @@ describe('stream timeouts where setTimeout returns a number', () => {
     expect(StreamInterruptedError.isInstance(error)).toBe(true);
     expect((error as StreamInterruptedError).cause).toMatchObject({ code: 'timeout', phase: 'idle', timeoutMs: 50 });
     expect(chunks).toEqual(['a ', 'b ', 'c ', 'd ']);
+  });
+});
+
+describe('an environment the process may not read', () => {
+  it('leaves the timing log off instead of throwing (Deno without --allow-env)', () => {
+    const denied = new Proxy({} as Record<string, string | undefined>, {
+      get(_, name) {
+        throw new Error(`NotCapable: Requires env access to "${String(name)}"`);
+      },
+    });
+    expect(timingLogFormatFromEnv(denied)).toBeUndefined();
   });
 });
