@@ -11,7 +11,8 @@ const quantiles: Record<Quantile, (values: readonly number[]) => number> = { p50
 /**
  * A time per operation on both sides at p50 and p99, and what the router
  * adds at each (router minus direct). `goal` holds the added time at one
- * quantile to a limit in milliseconds. The sample counts come first: a p99
+ * quantile to a limit in milliseconds, judged on the bootstrap interval of
+ * that difference. The sample counts come first: a p99
  * of a few hundred samples is the third or fourth slowest, and swings with
  * where a garbage collection lands.
  */
@@ -20,14 +21,14 @@ export function addedTime(prefix: string, direct: readonly number[], router: rea
     [`${prefix}.samples.direct`]: figure(direct.length, 'calls'),
     [`${prefix}.samples.router`]: figure(router.length, 'calls'),
   };
+  const noise = addedNoise(direct, router, quantiles[goal.at]);
   for (const [name, of] of Object.entries(quantiles)) {
     const d = of(direct);
     const r = of(router);
     figures[`${prefix}.${name}.direct`] = figure(d, 'ms');
     figures[`${prefix}.${name}.router`] = figure(r, 'ms');
-    figures[`${prefix}.${name}.added`] = name === goal.at ? atMost(r - d, 'ms', goal.limitMs) : figure(r - d, 'ms');
+    figures[`${prefix}.${name}.added`] = name === goal.at ? atMost(r - d, 'ms', goal.limitMs, undefined, noise) : figure(r - d, 'ms');
   }
-  const noise = addedNoise(direct, router, quantiles[goal.at]);
   if (noise !== undefined) figures[`${prefix}.${goal.at}.addedNoise`] = figure(noise, '±ms');
   return figures;
 }
@@ -75,11 +76,15 @@ export function ratioNoise(base: Samples, other: Samples, rate: Rate): number | 
   const perRound = (p: number): number[] => base.runs[p]!.map((run, round) => rate(other.runs[p]![round]!) / rate(run));
   const replicates = base.runs.length > 1 ? base.runs.map((_, p) => median(perRound(p))) : perRound(0);
   if (replicates.length < 2) return undefined;
-  const pairs = base.runs.flatMap((_, p) => perRound(p));
-  // The standard error of a median is about 1.2533 times that of a mean (normal data).
-  const pairsHalfWidth = 1.96 * 1.2533 * Math.sqrt(sampleVariance(pairs) / pairs.length);
+  const pairsHalfWidth = medianHalfWidth(base.runs.flatMap((_, p) => perRound(p)));
   const replicatesHalfWidth = (t95[replicates.length - 2] ?? 2) * Math.sqrt(sampleVariance(replicates) / replicates.length);
   return Math.max(pairsHalfWidth, replicatesHalfWidth);
+}
+
+/** Half the width of a 95% interval of the median of `values`, from their spread (normal approximation). */
+export function medianHalfWidth(values: readonly number[]): number {
+  // The standard error of a median is about 1.2533 times that of a mean (normal data).
+  return 1.96 * 1.2533 * Math.sqrt(sampleVariance(values) / values.length);
 }
 
 function sampleVariance(values: readonly number[]): number {
@@ -89,15 +94,15 @@ function sampleVariance(values: readonly number[]): number {
 
 /**
  * A cost on both sides (median over rounds), router / direct paired by round
- * and held to `limit`, and the noise of that ratio where it can be estimated.
+ * and held to `limit` on its interval, and the noise of that ratio where it can be estimated.
  */
 export function costRatio(prefix: string, unit: string, direct: Samples, router: Samples, rate: Rate, limit: number): Figures {
+  const noise = ratioNoise(direct, router, rate);
   const figures: Figures = {
     [`${prefix}.direct`]: figure(median(everyRun(direct, rate)), unit),
     [`${prefix}.router`]: figure(median(everyRun(router, rate)), unit),
-    [`${prefix}.ratio`]: atMost(pairedRatio(direct, router, rate), '×', limit, `≤ ${limit.toFixed(2)}×`),
+    [`${prefix}.ratio`]: atMost(pairedRatio(direct, router, rate), '×', limit, `≤ ${limit.toFixed(2)}×`, noise),
   };
-  const noise = ratioNoise(direct, router, rate);
   if (noise !== undefined) figures[`${prefix}.ratioNoise`] = figure(noise, '±×');
   return figures;
 }

@@ -1,4 +1,5 @@
 import type { BenchCase } from '../context.ts';
+import { breakerCase } from './breaker.ts';
 import { coreBundleCase } from './core-bundle.ts';
 import { generateCase } from './generate.ts';
 import { streamCase } from './stream.ts';
@@ -8,4 +9,4 @@ import { sweepCase } from './sweep.ts';
 import { turnCase } from './turn.ts';
 
 /** The cases, in the order of the issue. */
-export const benchCases: readonly BenchCase[] = [generateCase, streamCase, sweepCase, memoryCase, hooksCase, coreBundleCase, turnCase];
+export const benchCases: readonly BenchCase[] = [generateCase, streamCase, sweepCase, memoryCase, hooksCase, coreBundleCase, turnCase, breakerCase];
