@@ -10,6 +10,11 @@ export interface Figure {
   verdict?: Verdict;
   /** Half the width of the figure's 95% interval, when the goal was judged on one. */
   noise?: number;
+  /**
+   * The goal compares variants measured within one process (`inOneProcess`), so the interval holds
+   * everything that differs between them; not so for two sides in processes of their own.
+   */
+  sameProcess?: boolean;
   /** A correctness check (lost or duplicated chunks, a failed call): when it fails, the harness fails. */
   correctness?: boolean;
 }
@@ -48,16 +53,22 @@ export const mustBeZero = (value: number, unit: string): Figure => ({
   correctness: true,
 });
 
+/** Marks a goal whose variants were measured within one process (see `sameProcess`). */
+export const inOneProcess = (f: Figure): Figure => ({ ...f, sameProcess: true });
+
 /**
- * In a `--quick` run a goal judged on its value alone (no interval: one
- * memory measurement, one turn) has too few samples to say anything, so it
- * is undetermined; goals with an interval already say what their samples
- * support, and correctness checks are exact.
+ * What a `--quick` run can support. Each side runs in one process, and
+ * identical processes differ by 5–10% on a virtual machine, more than most
+ * margins, while an interval from one process's rounds cannot show it; a
+ * goal on one measurement (memory, the turn) has no interval at all. So only
+ * correctness checks and goals compared within one process, judged on their
+ * interval, keep a verdict; every other goal is undetermined.
  */
 export function quickVerdicts(figures: Figures): Figures {
   const out: Figures = {};
   for (const [name, f] of Object.entries(figures)) {
-    out[name] = f.verdict === undefined || f.correctness || f.noise !== undefined ? f : { ...f, verdict: 'undetermined' };
+    const supported = f.verdict === undefined || f.correctness || (f.sameProcess && f.noise !== undefined);
+    out[name] = supported ? f : { ...f, verdict: 'undetermined' };
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addedTime, costRatio } from '../src/compare.ts';
-import { atLeast, atMost, mustBeZero, quickVerdicts, within } from '../src/figures.ts';
+import { atLeast, atMost, inOneProcess, mustBeZero, quickVerdicts, within } from '../src/figures.ts';
 import { formatJson, formatTable, runIsValid } from '../src/report.ts';
 import type { Samples } from '../src/rounds.ts';
 import { cpuPerOp } from '../src/samples.ts';
@@ -103,13 +103,23 @@ describe('figures judge their goal on the interval', () => {
 });
 
 describe('--quick', () => {
-  it('a goal without an interval is undetermined; intervals and correctness checks keep their verdicts', () => {
+  it('keeps only correctness checks and goals judged on an interval within one process', () => {
     const quick = quickVerdicts({
       growth: atMost(1.2, 'MB', 2),
-      ratio: atMost(1.05, '×', 1.2, '≤ 1.20×', 0.1),
+      acrossProcesses: atMost(0.26, 'ms', 0.1, '≤ 0.1 ms', 0.13),
+      withinProcess: inOneProcess(atMost(1.01, '×', 1.5, '≤ 1.50×', 0.2)),
+      withinProcessWide: inOneProcess(within(1.05, '×', 0.95, 1.05, '1 ± 5%', 0.39)),
       lost: mustBeZero(0, 'chunks'),
+      unjudged: atMost(3, 'ms', 1),
     });
-    expect([quick.growth!.verdict, quick.ratio!.verdict, quick.lost!.verdict]).toEqual(['undetermined', 'holds', 'holds']);
+    expect(Object.fromEntries(Object.entries(quick).map(([name, f]) => [name, f.verdict]))).toEqual({
+      growth: 'undetermined',
+      acrossProcesses: 'undetermined',
+      withinProcess: 'holds',
+      withinProcessWide: 'undetermined',
+      lost: 'holds',
+      unjudged: 'undetermined',
+    });
   });
 });
 

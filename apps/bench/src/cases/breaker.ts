@@ -1,6 +1,6 @@
 import { medianHalfWidth } from '../compare.ts';
 import type { BenchCase } from '../context.ts';
-import { atMost, figure, type Figures } from '../figures.ts';
+import { atMost, figure, inOneProcess, type Figures } from '../figures.ts';
 import { benchScript, runNodeJson } from '../node-process.ts';
 import { median } from '../stats.ts';
 import type { BreakerResult, BreakerTask } from './breaker-worker.ts';
@@ -29,7 +29,7 @@ export const breakerCase: BenchCase = {
     const ratios = perCallNs.at(-1)!.map((ns, b) => ns / perCallNs[0]![b]!);
     const noise = medianHalfWidth(ratios);
     const name = `perCall.${label(levels.at(-1)!)}Vs${label(levels[0]!)}`;
-    figures[name] = atMost(median(ratios), '×', flatLimit, `≤ ${flatLimit.toFixed(2)}×`, noise);
+    figures[name] = inOneProcess(atMost(median(ratios), '×', flatLimit, `≤ ${flatLimit.toFixed(2)}×`, noise));
     figures[`${name}Noise`] = figure(noise, '±×');
     return figures;
   },

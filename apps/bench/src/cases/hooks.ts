@@ -1,6 +1,6 @@
 import { integrityFigures, pairedRatio, ratioNoise } from '../compare.ts';
 import type { BenchCase } from '../context.ts';
-import { figure, within, type Figures } from '../figures.ts';
+import { figure, inOneProcess, within, type Figures } from '../figures.ts';
 import { alternate, type Samples } from '../rounds.ts';
 import { cpuPerChunk, cpuPerOp, everyRun, type Rate } from '../samples.ts';
 import { median } from '../stats.ts';
@@ -27,7 +27,7 @@ function costFigures(prefix: string, unit: string, samples: readonly Samples[], 
       continue;
     }
     const noise = ratioNoise(none!, other, rate);
-    figures[`${prefix}.offVsNone`] = within(ratio, '×', 1 - offMargin, 1 + offMargin, `1 ± ${offMargin * 100}%`, noise);
+    figures[`${prefix}.offVsNone`] = inOneProcess(within(ratio, '×', 1 - offMargin, 1 + offMargin, `1 ± ${offMargin * 100}%`, noise));
     if (noise !== undefined) figures[`${prefix}.offVsNoneNoise`] = figure(noise, '±×');
   }
   return figures;
