@@ -51,6 +51,18 @@ export function addedNoise(direct: readonly number[], router: readonly number[],
 }
 
 /**
+ * Half the width of the 95% bootstrap interval of the median of `values`
+ * (seeded). Unlike an interval from the spread, a few outliers (a batch the
+ * scheduler preempted) do not blow it up.
+ */
+export function medianBootstrapNoise(values: readonly number[]): number | undefined {
+  if (values.length < 2) return undefined;
+  const random = createRandom(0x5eed);
+  const medians = Array.from({ length: bootstrapRounds }, () => median(Array.from(values, () => values[Math.floor(random() * values.length)]!)));
+  return (quantile(medians, 0.975) - quantile(medians, 0.025)) / 2;
+}
+
+/**
  * The median of paired ratios: each run of `other` over the run of `base`
  * in the same round and process slot. Pairing neighbouring measurements
  * cancels the machine's slow drift, which a ratio of overall medians would
@@ -82,7 +94,7 @@ export function ratioNoise(base: Samples, other: Samples, rate: Rate): number | 
 }
 
 /** Half the width of a 95% interval of the median of `values`, from their spread (normal approximation). */
-export function medianHalfWidth(values: readonly number[]): number {
+function medianHalfWidth(values: readonly number[]): number {
   // The standard error of a median is about 1.2533 times that of a mean (normal data).
   return 1.96 * 1.2533 * Math.sqrt(sampleVariance(values) / values.length);
 }

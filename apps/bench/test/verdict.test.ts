@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addedTime, costRatio } from '../src/compare.ts';
+import { addedTime, costRatio, medianBootstrapNoise } from '../src/compare.ts';
 import { atLeast, atMost, inOneProcess, mustBeZero, quickVerdicts, within } from '../src/figures.ts';
 import { formatJson, formatTable, runIsValid } from '../src/report.ts';
 import type { Samples } from '../src/rounds.ts';
@@ -99,6 +99,18 @@ describe('figures judge their goal on the interval', () => {
     expect(atMost(1.15, '×', 1.2)).toMatchObject({ verdict: 'holds' });
     expect(atLeast(0.96, '×', 0.95, '≥ 0.95×', 0.2).verdict).toBe('undetermined');
     expect(within(1.0, '×', 0.95, 1.05, '1 ± 5%', 0.01).verdict).toBe('holds');
+  });
+});
+
+describe('medianBootstrapNoise', () => {
+  it('is not blown up by a few preempted batches', () => {
+    const ratios = Array.from({ length: 100 }, (_, i) => 1 + ((i % 10) - 4.5) * 0.004);
+    ratios[7] = 40;
+    ratios[63] = 25;
+    const noise = medianBootstrapNoise(ratios)!;
+    expect(noise).toBeGreaterThan(0);
+    expect(noise).toBeLessThan(0.02);
+    expect(medianBootstrapNoise([1])).toBeUndefined();
   });
 });
 

@@ -1,4 +1,4 @@
-import { medianHalfWidth } from '../compare.ts';
+import { medianBootstrapNoise } from '../compare.ts';
 import type { BenchCase } from '../context.ts';
 import { atMost, figure, inOneProcess, type Figures } from '../figures.ts';
 import { benchScript, runNodeJson } from '../node-process.ts';
@@ -20,17 +20,17 @@ export const breakerCase: BenchCase = {
   key: 'breaker',
   title: `circuit breaker with a failure-rate window: cost per call with ${levels.map(label).join(' / ')} calls in the window`,
   async run({ quick, progress }) {
-    const task: BreakerTask = { levels, batches: quick ? 20 : 100, callsPerBatch: 2_000 };
+    const task: BreakerTask = { levels, batches: quick ? 30 : 100, callsPerBatch: 10_000 };
     progress(`breaker: ${task.batches} batches of ${task.callsPerBatch} calls at each of ${levels.length} window sizes, in a fresh process`);
     const { perCallNs } = await runNodeJson<BreakerResult>([benchScript('./cases/breaker-worker.ts'), JSON.stringify(task)]);
     const figures: Figures = {};
     for (const [l, level] of levels.entries()) figures[`perCall.${label(level)}`] = figure(median(perCallNs[l]!), 'ns');
     // Batch b of the largest window against batch b of the smallest: neighbours in time, so drift cancels.
     const ratios = perCallNs.at(-1)!.map((ns, b) => ns / perCallNs[0]![b]!);
-    const noise = medianHalfWidth(ratios);
+    const noise = medianBootstrapNoise(ratios);
     const name = `perCall.${label(levels.at(-1)!)}Vs${label(levels[0]!)}`;
     figures[name] = inOneProcess(atMost(median(ratios), '×', flatLimit, `≤ ${flatLimit.toFixed(2)}×`, noise));
-    figures[`${name}Noise`] = figure(noise, '±×');
+    if (noise !== undefined) figures[`${name}Noise`] = figure(noise, '±×');
     return figures;
   },
 };
