@@ -87,11 +87,21 @@ describe('figures judge their goal on the interval', () => {
     // Router 0.2 ms slower at every quantile, over a long tail (the slowest first tokens 33–60 ms):
     // the p99 of 200 samples moves by milliseconds from one resampling to the next, so a 0.5 ms limit cannot be settled.
     const spread = Array.from({ length: 200 }, (_, i) => 10 + 50 * (i / 199) ** 8);
-    const wide = addedTime('ttft', spread, spread.map((ms) => ms + 0.2), { at: 'p99', limitMs: 0.5 });
+    const wide = addedTime('ttft', [spread], [spread.map((ms) => ms + 0.2)], { at: 'p99', limitMs: 0.5 });
     expect(wide['ttft.p99.added']!.verdict).toBe('undetermined');
     const tight = Array.from({ length: 200 }, () => 10);
-    const narrow = addedTime('ttft', tight, tight.map((ms) => ms + 0.2), { at: 'p99', limitMs: 0.5 });
+    const narrow = addedTime('ttft', [tight], [tight.map((ms) => ms + 0.2)], { at: 'p99', limitMs: 0.5 });
     expect(narrow['ttft.p99.added']!.verdict).toBe('holds');
+  });
+
+  it('an added time is as uncertain as the processes disagree, however many samples each pooled', () => {
+    // Within each process the router adds exactly 0.05 ms, but the processes differ by ±0.1 ms.
+    const direct = [1.0, 1.1, 1.2].map((ms) => Array.from({ length: 500 }, () => ms));
+    const router = [1.15, 1.05, 1.35].map((ms) => Array.from({ length: 500 }, () => ms));
+    const figures = addedTime('latency', direct, router, { at: 'p50', limitMs: 0.1 });
+    expect(figures['latency.samples.direct']!.value).toBe(1_500);
+    expect(figures['latency.p50.addedNoise']!.value).toBeGreaterThan(0.1);
+    expect(figures['latency.p50.added']!.verdict).toBe('undetermined');
   });
 
   it('helpers with and without an interval', () => {

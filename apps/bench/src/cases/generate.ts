@@ -2,7 +2,7 @@ import { addedTime, costRatio, integrityFigures } from '../compare.ts';
 import type { BenchCase } from '../context.ts';
 import type { Figures } from '../figures.ts';
 import { alternate } from '../rounds.ts';
-import { cpuPerOp, pooled } from '../samples.ts';
+import { cpuPerOp, byProcess } from '../samples.ts';
 import { benchModels } from '../simulator/models.ts';
 import type { Sdk } from '../targets/build.ts';
 import { directVsRouter } from '../variant.ts';
@@ -23,7 +23,7 @@ export const generateCase: BenchCase = {
       const [direct, router] = await alternate(sim, directVsRouter(sdk, 'generate', 'short'), plan);
       Object.assign(
         figures,
-        addedTime(`${sdk}.latency`, pooled(direct!, (r) => r.latencyMs), pooled(router!, (r) => r.latencyMs), { at: 'p50', limitMs: 0.1 }),
+        addedTime(`${sdk}.latency`, byProcess(direct!, (r) => r.latencyMs), byProcess(router!, (r) => r.latencyMs), { at: 'p50', limitMs: 0.1 }),
         costRatio(`${sdk}.cpuPerRequest`, 'µs', direct!, router!, cpuPerOp, 1.1),
         integrityFigures(sdk, [direct!, router!]),
       );
