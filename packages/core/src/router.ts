@@ -1,6 +1,6 @@
 import { lacking, neededCapabilities } from './capabilities.ts';
 import { ConfigurationError, NoRouteError, toRouterError, type RouterError } from './errors.ts';
-import { emit, type CallStartEvent, type RouterListener } from './events.ts';
+import { emit, type CallRequest, type CallStartEvent, type RouterListener } from './events.ts';
 import type { BreakerState } from './reliability/breaker.ts';
 import { createChainClient, type BackendPolicy, type ChainLink, type FallbackTarget, type RouteClient, type RoutePolicy } from './reliability/chain.ts';
 import { setupAliases, type AliasExplanation, type ModelAlias } from './routing/alias-route.ts';
@@ -320,12 +320,13 @@ export function createRouter(config: RouterConfig): Router {
 
   /** Runs one call with its start, and its end or error, reported to the listeners. */
   const observe = async <R extends Completion | Embeddings>(
-    base: Omit<CallStartEvent, 'type'>,
+    base: Omit<CallStartEvent, 'type' | 'request'>,
+    request: CallRequest,
     run: (callId: number) => Promise<R>,
     outputChars: (result: R) => number,
   ): Promise<R> => {
     const started = performance.now();
-    emit(listeners, { type: 'call-start', ...base });
+    emit(listeners, { type: 'call-start', ...base, request: () => request });
     try {
       const result = await run(base.callId);
       emit(listeners, {
@@ -338,6 +339,7 @@ export function createRouter(config: RouterConfig): Router {
         attempts: result.attempts,
         ...('finishReason' in result && { finishReason: result.finishReason }),
         ...(result.usage && { usage: result.usage }),
+        result: () => result,
       });
       return result;
     } catch (error) {
@@ -400,7 +402,7 @@ export function createRouter(config: RouterConfig): Router {
       // Without subscribers the router adds nothing else to the call.
       if (listeners.length === 0) return call();
       const base = { callId: ++nextCallId, operation: 'generate' as const, backend: target.name, model: options.model, inputChars: messageChars(messages) };
-      return observe(base, call, (completion) => completion.text.length);
+      return observe(base, { options, messages }, call, (completion) => completion.text.length);
     },
 
     stream(messages: readonly Message[], options: CallOptions): CompletionStream {
@@ -424,7 +426,7 @@ export function createRouter(config: RouterConfig): Router {
       let inputChars = 0;
       for (const text of inputs) inputChars += text.length;
       const base = { callId: ++nextCallId, operation: 'embed' as const, backend: target.name, model: options.model, inputChars, inputs: inputs.length };
-      return observe(base, call, () => 0);
+      return observe(base, { options, input }, call, () => 0);
     },
   };
   return markTyped(router);
@@ -514,7 +516,7 @@ function observedStream(listeners: readonly RouterListener[], target: Target, me
       sink.reject(typed);
       return typed;
     };
-    emit(listeners, { type: 'call-start', ...base });
+    emit(listeners, { type: 'call-start', ...base, request: () => ({ options, messages }) });
     const inner = servedStream(target, options.model, target.client.stream(messages, scoped(target, options), base.callId));
     // An abort ends the call while nobody reads: report it and settle the completion then, not at the next read.
     settled(inner).catch(reportError);
@@ -543,6 +545,7 @@ function observedStream(listeners: readonly RouterListener[], target: Target, me
         attempts: completion.attempts,
         finishReason: completion.finishReason,
         ...(completion.usage && { usage: completion.usage }),
+        result: () => completion,
       });
       sink.resolve(completion);
     } catch (error) {

@@ -1,4 +1,5 @@
-import { BackendError, CallScope, ConfigurationError, createBackend, headerProblems, RouterError } from '@router/core';
+import { BackendError, CallScope, ConfigurationError, RouterError } from '@router/core';
+import { createBackend, headerProblems } from '@router/core/adapter';
 import type { Backend, BackendCall, BackendEmbedCall, ErrorContext } from '@router/core';
 import type OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, EmbeddingCreateParams } from 'openai/resources';
