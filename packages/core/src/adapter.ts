@@ -14,4 +14,6 @@ export type {
   GenerateOutput,
 } from './backend.ts';
 export { headerProblems, headerValueProblem } from './header-check.ts';
+export { toToolCall } from './tool-calls.ts';
+export { validateCall, validateEmbed } from './validate.ts';
 export type { HeaderProblem } from './header-check.ts';

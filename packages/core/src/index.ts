@@ -29,7 +29,6 @@ export type {
   Usage,
   UserMessage,
 } from './types.ts';
-export { toToolCall } from './tool-calls.ts';
 export {
   AbortedError,
   BackendError,
@@ -61,7 +60,6 @@ export type {
   ErrorContext,
   GenerateOutput,
 } from './backend.ts';
-export { validateCall, validateEmbed } from './validate.ts';
 export { createRouter } from './router.ts';
 export type {
   ExactRule,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { classify } from '../src/classify.ts';
+import { createBackend } from '../src/adapter.ts';
 import {
-  createBackend,
   createRouter,
   InvalidRequestError,
   StreamInterruptedError,
