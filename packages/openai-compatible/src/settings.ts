@@ -74,3 +74,22 @@ export interface ModelInfo {
   /** Unix seconds, when the server reports it. */
   created?: number;
 }
+
+/**
+ * The settings every thin backend on this package offers its users (the
+ * generator's template starts from these); a backend adds its own fields.
+ */
+export interface ProviderSettings<ExtraBody extends object = Record<string, unknown>> {
+  /** Backend name, used in metadata, error messages and routing. */
+  name?: string;
+  /** Bearer token; each backend says which environment variable it reads when this is not set. */
+  apiKey?: string;
+  /** Base URL including the version path. */
+  baseURL?: string;
+  /** Headers sent with every request. */
+  headers?: Record<string, string>;
+  /** Custom fetch, e.g. undici's with longer timeouts. */
+  fetch?: FetchFunction;
+  /** Merged into every chat request body; a call's `extraBody` wins on a key conflict. */
+  defaultExtraBody?: ExtraBody;
+}
