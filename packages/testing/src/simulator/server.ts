@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { completeChat } from './chat.ts';
 import { ColdStarts } from './cold-start.ts';
 import { DIALECT_DEFINITIONS, matchDialect, type DialectDefinition } from './dialects/index.ts';
+import { MODEL_CREATED } from './dialects/dialect.ts';
 import { answerEmbeddings } from './embeddings-route.ts';
 import { Exchange } from './exchange.ts';
 import { FAULT_HEADER, FaultRules, foldFaults, parseFaultHeader, type RequestFaults } from './faults.ts';
@@ -300,6 +301,11 @@ async function handleRequest(state: SimulatorState, req: IncomingMessage, res: S
   return answer(state, exchange, dialect, route, call, faults);
 }
 
+/** An entry of Ollama's `GET /api/tags`. */
+function ollamaTag(name: string): Record<string, unknown> {
+  return { name, model: name, modified_at: new Date(MODEL_CREATED * 1000).toISOString(), size: 0, digest: '', details: {} };
+}
+
 type ModelCall = { kind: 'chat'; request: ChatRequest } | { kind: 'embeddings'; request: EmbeddingsRequest };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -321,7 +327,10 @@ function validateCall(dialect: DialectDefinition, route: Route, body: unknown, p
   const problem = checkJsonObject(dialect, body, parsed);
   if (problem) return problem;
   const record = body as Record<string, unknown>;
-  if (route.kind === 'chat') {
+  const kind = route.kind === 'chat' ? 'chat' : 'embeddings';
+  const refused = dialect.refuse?.(kind, record);
+  if (refused) return { invalid: refused };
+  if (kind === 'chat') {
     const request = parseChatRequest(dialect, record);
     return 'invalid' in request ? request : { kind: 'chat', request };
   }
@@ -361,6 +370,8 @@ function answer(
       return sendReply(exchange, jsonReply(state.plan.describe()), faults);
     case 'health':
       return sendReply(exchange, jsonReply({ status: 'ok' }), faults);
+    case 'tags':
+      return sendReply(exchange, jsonReply({ models: state.listedModels(dialect).map(ollamaTag) }), faults);
     default:
       return sendError(exchange, dialect, { status: 404, message: `No route ${exchange.entry.method} ${exchange.entry.path}`, type: 'invalid_request_error' });
   }
