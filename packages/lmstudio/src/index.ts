@@ -1,0 +1,2 @@
+export { createLmstudioBackend, defaultBaseURL } from './backend.ts';
+export type { LmstudioSettings } from './backend.ts';

@@ -1,0 +1,2 @@
+export { createOllamaBackend, defaultBaseURL } from './backend.ts';
+export type { OllamaSettings } from './backend.ts';
