@@ -1,2 +1,2 @@
-export { createOllamaBackend, defaultBaseURL } from './backend.ts';
-export type { OllamaSettings } from './backend.ts';
+export { createOllamaBackend, defaultBaseURL, defaultEmbeddingConcurrency } from './backend.ts';
+export type { OllamaBackend, OllamaSettings } from './backend.ts';
