@@ -7,3 +7,10 @@ testBackend({
   create: ({ baseURL, apiKey }) => createVllmBackend({ baseURL, apiKey }),
   capabilities: { embeddings: true, jsonMode: true, usage: true },
 });
+
+testBackend({
+  name: 'vllm (before 0.10.1)',
+  dialect: 'vllm-legacy',
+  create: ({ baseURL, apiKey }) => createVllmBackend({ baseURL, apiKey }),
+  capabilities: { embeddings: true, jsonMode: true, usage: true },
+});
