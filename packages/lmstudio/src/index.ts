@@ -1,2 +1,2 @@
-export { createLmstudioBackend, defaultBaseURL } from './backend.ts';
-export type { LmstudioSettings } from './backend.ts';
+export { createLmStudioBackend, defaultBaseURL, defaultFirstChunkTimeoutMs } from './backend.ts';
+export type { LmStudioBackend, LmStudioSettings } from './backend.ts';

@@ -1,9 +1,9 @@
 import { testBackend } from '@router/testing/conformance';
-import { createLmstudioBackend } from '../src/index.ts';
+import { createLmStudioBackend } from '../src/index.ts';
 
 testBackend({
   name: 'lmstudio',
   dialect: 'lmstudio',
-  create: ({ baseURL, apiKey }) => createLmstudioBackend({ baseURL, apiKey }),
+  create: ({ baseURL, apiKey }) => createLmStudioBackend({ baseURL, apiKey }),
   capabilities: { embeddings: true, jsonMode: true, usage: true },
 });
