@@ -5,6 +5,11 @@ import type { Health, OpenAICompatibleBackend, ProviderSettings, RequestOptions 
 export interface OllamaSettings extends ProviderSettings {
   /** Ollama embeds one string per request: how many of a batch's requests run at once. Default 4. */
   embeddingConcurrency?: number;
+  /**
+   * A prefix a router routes by (e.g. `ollama/`), removed from model ids before they are sent, so
+   * `ollama/llama3.2:3b` reaches Ollama as `llama3.2:3b`. Default: none (ids are sent as given).
+   */
+  modelPrefix?: string;
 }
 
 export interface OllamaBackend extends OpenAICompatibleBackend {
@@ -19,9 +24,14 @@ const contextAdvice =
   'Ollama sets the context length only on the server (OLLAMA_CONTEXT_LENGTH, or num_ctx in a Modelfile), not through its OpenAI API; a longer prompt is cut silently or refused.';
 
 /** Ollama has no `tool_choice`: refuse it before the request rather than let the server ignore it. */
-function refuseToolChoice(body: Record<string, unknown>, model: string): Record<string, unknown> {
-  if (body.tool_choice === undefined) return body;
+function refuseToolChoice(body: Record<string, unknown>, model: string): void {
+  if (body.tool_choice === undefined) return;
   throw new InvalidRequestError('options.extraBody.tool_choice', 'Ollama does not support tool_choice (the model always decides, as with "auto"): leave it out.', { model });
+}
+
+function withoutPrefix(body: Record<string, unknown>, prefix: string | undefined): Record<string, unknown> {
+  const { model } = body;
+  return prefix && typeof model === 'string' && model.startsWith(prefix) ? { ...body, model: model.slice(prefix.length) } : body;
 }
 
 /**
@@ -38,7 +48,10 @@ export function createOllamaBackend(settings: OllamaSettings = {}): OllamaBacken
     apiKey: keyFromEnvironment({ backend: name, apiKey: settings.apiKey, variable: 'OLLAMA_API_KEY', factory: 'createOllamaBackend', required: false }),
     capabilities: { embeddings: true, jsonMode: true, usage: true },
     stringEmbeddingInput: { concurrency: settings.embeddingConcurrency ?? defaultEmbeddingConcurrency },
-    transformRequest: (body, context) => (context.operation === 'chat' ? refuseToolChoice(body, context.model) : body),
+    transformRequest: (body, context) => {
+      if (context.operation === 'chat') refuseToolChoice(body, context.model);
+      return withoutPrefix(body, settings.modelPrefix);
+    },
     timeoutHint: 'Ollama loads a model on its first use, which can take a while; `ollama pull` it and warm it first.',
     hints: {
       connection: 'Is Ollama running (`ollama serve`, default port 11434)? If it listens elsewhere, set baseURL or OLLAMA_BASE_URL.',

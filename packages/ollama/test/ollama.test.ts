@@ -1,4 +1,4 @@
-import { BackendError, ConfigurationError, InvalidRequestError } from '@router/core';
+import { BackendError, ConfigurationError, createRouter, InvalidRequestError } from '@router/core';
 import type { Message } from '@router/core';
 import { closedPort, simulatedEmbedding, startSimulator } from '@router/testing';
 import type { LoggedRequest, Simulator } from '@router/testing';
@@ -73,6 +73,22 @@ describe('what Ollama does not have', () => {
     simulator.addFault({ model, fault: { kind: 'status', status: 404, body: { error: `model "${model}" not found, try pulling it first` } } });
     const error = await ollama().generate(messages, { model }).catch((caught: unknown) => caught);
     expect((error as Error).message).toContain('ollama pull');
+  });
+});
+
+describe('routing ollama/ ids', () => {
+  it('a router sends ollama/-prefixed ids here by prefix, and Ollama gets them without it', async () => {
+    const router = createRouter({
+      backends: { ollama: ollama({ modelPrefix: 'ollama/' }), hosted: createOllamaBackend({ baseURL: simulator.baseURL('openai'), name: 'hosted' }) },
+      rules: [{ prefix: 'ollama/', backend: 'ollama' }],
+      default: 'hosted',
+      embeddings: { rules: [{ prefix: 'ollama/', backend: 'ollama' }], default: 'hosted' },
+    });
+    const completion = await router.generate(messages, { model: 'ollama/llama3.2:1b' });
+    expect(completion.backend).toContain('ollama');
+    await router.embed('hello', { model: 'ollama/nomic-embed-text' });
+    const sent = simulator.requests.filter((request) => request.dialect === 'ollama').map((request) => request.model);
+    expect(sent).toEqual(['llama3.2:1b', 'nomic-embed-text']);
   });
 });
 
