@@ -72,7 +72,7 @@ class SimulatorState {
     this.logBodies = options.logBodies ?? true;
     this.apiKeys = { ...options.apiKeys };
     this.plan = new FeatherlessPlan(options.featherless?.planUnits ?? 4, options.featherless?.unitCost ?? featherlessUnitCost);
-    this.coldStarts = new ColdStarts(options.mlx?.coldStartMs ?? 0);
+    this.coldStarts = new ColdStarts(options.mlx?.coldStartMs ?? 0, options.mlx?.unloadAfterMs);
     this.#defaultProfile = options.defaultProfile;
     this.#models = { ...options.models };
     for (const rule of options.faults ?? []) this.rules.add(rule);
@@ -119,6 +119,8 @@ function validateOptions(options: SimulatorOptions): void {
   if (units !== undefined && !(Number.isInteger(units) && units >= 1)) throw new TypeError('featherless.planUnits must be an integer >= 1');
   const cold = options.mlx?.coldStartMs;
   if (cold !== undefined && !(Number.isFinite(cold) && cold >= 0)) throw new TypeError('mlx.coldStartMs must be a finite number >= 0');
+  const ttl = options.mlx?.unloadAfterMs;
+  if (ttl !== undefined && !(ttl > 0)) throw new TypeError('mlx.unloadAfterMs must be a number > 0');
   const max = options.maxLogEntries;
   if (max !== undefined && !(Number.isInteger(max) && max >= 0)) throw new TypeError('maxLogEntries must be an integer >= 0');
   for (const dialect of Object.keys(options.apiKeys ?? {})) {

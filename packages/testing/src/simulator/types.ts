@@ -57,9 +57,10 @@ export interface SimulatorOptions {
   };
   /**
    * Servers that load a model on its first use (mlx-omni-server, LM Studio): delay before the first
-   * response for each model id (default 0).
+   * response for each model id (default 0), and the idle time after which a model is unloaded, so
+   * the next call is cold again (LM Studio's TTL; default: never).
    */
-  mlx?: { coldStartMs?: number };
+  mlx?: { coldStartMs?: number; unloadAfterMs?: number };
   /** Seed of every generated text and vector (default 1). */
   seed?: number;
   /**

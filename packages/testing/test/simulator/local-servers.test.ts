@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ColdStarts } from '../../src/simulator/cold-start.ts';
 import { simulatedReply } from '../../src/simulator/text.ts';
 import { chat, HELLO, post, readSse, simulator } from './helpers.ts';
 
@@ -90,5 +91,29 @@ describe('lmstudio dialect', () => {
     const second = await post(sim, 'lmstudio', '/chat/completions', chat({ model: 'qwen2.5-7b-instruct' }), { authorization: 'Bearer lm-studio' });
     expect(second.status).toBe(200);
     await second.text();
+  });
+});
+
+describe('cold starts with an idle TTL (LM Studio)', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('a model idle longer than unloadAfterMs is loaded again; one in use stays loaded', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const loads = new ColdStarts(100, 1_000);
+    expect(loads.delayFor('m')).toBe(100);
+    vi.advanceTimersByTime(40);
+    expect(loads.delayFor('m'), 'a request during the load waits for the rest of it').toBe(60);
+    vi.advanceTimersByTime(900);
+    expect(loads.delayFor('m'), 'used within the TTL: still loaded').toBe(0);
+    vi.advanceTimersByTime(1_001);
+    expect(loads.delayFor('m'), 'idle past the TTL: unloaded, cold again').toBe(100);
+  });
+
+  it('without unloadAfterMs a loaded model stays loaded', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const loads = new ColdStarts(100);
+    loads.delayFor('m');
+    vi.advanceTimersByTime(3_600_000);
+    expect(loads.delayFor('m')).toBe(0);
   });
 });

@@ -3,8 +3,8 @@ import { openaiDialect } from './openai.ts';
 
 /**
  * LM Studio's OpenAI API: the key is a placeholder (any or none is accepted), and a model is loaded
- * on its first use (`mlx.coldStartMs` of the simulator options). The real server also unloads a
- * model after an idle TTL, so a later call can be cold again; the simulator loads each model once.
+ * on its first use (`mlx.coldStartMs` of the simulator options) and unloaded after an idle TTL
+ * (`mlx.unloadAfterMs`), so a later call can be cold again.
  */
 export const lmstudioDialect: DialectDefinition = {
   ...openaiDialect,
