@@ -6,8 +6,8 @@ export default defineProject({
   test: {
     name: 'generator',
     include: ['test/**/*.test.ts'],
-    // It builds and tests a whole package on a 2-core machine: run it after every other project,
-    // so it neither slows their timing-sensitive tests nor is slowed by them.
+    // It builds and tests a whole package on a 2-core machine: a group of its own, so no other test
+    // file runs beside it, and it neither slows their timing-sensitive tests nor is slowed by them.
     sequence: { groupOrder: 1 },
   },
 });
