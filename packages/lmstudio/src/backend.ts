@@ -17,6 +17,8 @@ export interface LmStudioBackend extends OpenAICompatibleBackend {
 export const defaultBaseURL = 'http://localhost:1234/v1';
 /** Generous on purpose: loading a model takes tens of seconds to minutes, and that is not a failure. */
 export const defaultFirstChunkTimeoutMs = 600_000;
+/** Budget of a generate or embed call that sets none (and what a stream gets past its first chunk): a load and the answer. */
+export const coldStartBudgetMs = 900_000;
 
 const coldStartAdvice =
   'LM Studio loads a model on its first use, and again after its idle TTL unloaded it, so such a call can take minutes: load the model first (`lms load <model>`), or give that call a larger timeoutMs / firstChunkTimeoutMs.';
@@ -39,7 +41,8 @@ export function createLmStudioBackend(settings: LmStudioSettings = {}): LmStudio
       baseURL: baseURLFromEnvironment(settings.baseURL, 'LM_STUDIO_BASE_URL', defaultBaseURL),
       apiKey: keyFromEnvironment({ backend: name, apiKey: settings.apiKey, variable: 'LM_STUDIO_API_KEY', factory: 'createLmStudioBackend', required: false }),
       capabilities: { embeddings: true, jsonMode: true, usage: true },
-      defaults: { firstChunkTimeoutMs },
+      // A model loads on its first call, and again after its TTL: every budget leaves room for that.
+      defaults: { firstChunkTimeoutMs, timeoutMs: coldStartBudgetMs, streamTimeoutMs: firstChunkTimeoutMs + coldStartBudgetMs, embedTimeoutMs: coldStartBudgetMs },
       timeoutHint: coldStartAdvice,
       hints: {
         connection: 'Is the LM Studio server running (Developer tab, or `lms server start`; default port 1234)? If it listens elsewhere, set baseURL or LM_STUDIO_BASE_URL.',

@@ -1,2 +1,2 @@
-export { createLmStudioBackend, defaultBaseURL, defaultFirstChunkTimeoutMs } from './backend.ts';
+export { coldStartBudgetMs, createLmStudioBackend, defaultBaseURL, defaultFirstChunkTimeoutMs } from './backend.ts';
 export type { LmStudioBackend, LmStudioSettings } from './backend.ts';
