@@ -61,10 +61,10 @@ type StreamItem = string | Record<string, unknown>;
 function streamItems(ctx: CompletionContext, plan: TurnPlan): StreamItem[] {
   const text = chunksOf(plan.reply.tokens, ctx.profile.tokensPerChunk);
   if (plan.reasoning.length === 0 && plan.toolCalls.length === 0) return text;
-  const items: StreamItem[] = chunksOf(plan.reasoning, ctx.profile.tokensPerChunk).map((piece) => reasoningFields(ctx.dialect, piece));
-  if (plan.toolCalls.length === 0) items.push(...text);
-  for (const deltas of toolCallChunks(plan.toolCalls, ctx.profile.toolCallStyle ?? ctx.dialect.toolCallStyle)) items.push({ tool_calls: deltas });
-  return items;
+  const reasoning = chunksOf(plan.reasoning, ctx.profile.tokensPerChunk).map((piece) => reasoningFields(ctx.dialect, piece));
+  if (plan.toolCalls.length === 0) return [...reasoning, ...text];
+  const calls = toolCallChunks(plan.toolCalls, ctx.profile.toolCallStyle ?? ctx.dialect.toolCallStyle).map((deltas) => ({ tool_calls: deltas }));
+  return [...reasoning, ...calls];
 }
 
 /** Milliseconds between chunks at the profile's pace (0 when unpaced). */
