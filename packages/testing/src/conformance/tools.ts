@@ -1,5 +1,6 @@
 import { StreamInterruptedError, withReliability, type CallOptions, type Message, type StreamPart, type ToolCall, type ToolDefinition } from '@router/core';
 import { describe, expect, it } from 'vitest';
+import type { Dialect, Fault } from '../simulator/index.ts';
 import type { ConformanceContext } from './context.ts';
 import { bodyOf, conversation, drain, drainParts, expectError, expectRefused, wireText } from './helpers.ts';
 
@@ -51,7 +52,6 @@ export function toolTests(ctx: ConformanceContext): void {
     const parallel = ctx.chatModel('tools-parallel');
     const single = ctx.chatModel('tools-single');
     const chosen = ctx.chatModel('tools-choice');
-    const broken = ctx.chatModel('tools-broken', { toolCallStyle: 'deltas' });
     const split = ctx.chatModel('tools-split-writes', { toolCallStyle: 'deltas' });
     const refused = ctx.chatModel('tools-refused');
 
@@ -153,11 +153,17 @@ export function toolTests(ctx: ConformanceContext): void {
       expect(completion.toolCalls).toEqual(ctx.expectedToolCalls(split, conversation, options).map(asCompleted));
     });
 
-    it.skipIf(!supported)(
-      `parts(): a stream cut inside a call's arguments fails with StreamInterruptedError carrying the partial call, never retried ${needs}`,
-      async () => {
-        // The start delta and three argument pieces, then the connection closes.
-        ctx.simulator.addFault({ model: broken, fault: { kind: 'close-mid-stream', afterChunks: 4 } });
+    // The start delta and three argument pieces, then the fault.
+    const cuts: { label: string; fault: Fault; onlyFor?: Dialect }[] = [
+      { label: 'a connection closed', fault: { kind: 'close-mid-stream', afterChunks: 4 } },
+      { label: 'an in-stream error event', fault: { kind: 'error-event', afterChunks: 4, code: 502 }, onlyFor: 'openrouter' },
+    ];
+    for (const { label, fault, onlyFor } of cuts) {
+      const broken = ctx.chatModel(`tools-broken-${fault.kind}`, { toolCallStyle: 'deltas' });
+      const skip = !supported || (onlyFor !== undefined && onlyFor !== ctx.dialect);
+      const why = onlyFor === undefined ? needs : `(needs capabilities.tools; only ${onlyFor} reports errors inside a stream)`;
+      it.skipIf(skip)(`parts(): ${label} inside a call's arguments gives StreamInterruptedError carrying the partial call, never retried ${why}`, async () => {
+        ctx.simulator.addFault({ model: broken, fault });
         const options: CallOptions = { model: broken, tools: [weather] };
         const [expected] = ctx.expectedToolCalls(broken, conversation, options);
         const retrying = withReliability(ctx.client(), { retry: { maxAttempts: 3, baseDelayMs: 1 } });
@@ -175,8 +181,8 @@ export function toolTests(ctx: ConformanceContext): void {
         expect(delivered.length, 'the arguments were cut short').toBeLessThan(expected?.arguments.length ?? 0);
         expect(expected?.arguments.startsWith(delivered)).toBe(true);
         expect(ctx.requestsFor(broken), 'one attempt: no retry after the first part').toHaveLength(1);
-      },
-    );
+      });
+    }
 
     it.skipIf(supported)('refuses a call with tools before the network, naming the capability (capabilities.tools is false)', async () => {
       await expectRefused(ctx, 'tools', conversation, { model: refused, tools: [weather] });
