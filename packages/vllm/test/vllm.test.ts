@@ -1,17 +1,17 @@
 import { BackendError, StreamInterruptedError } from '@router/core';
 import type { Message } from '@router/core';
-import { simulatedReply, startSimulator } from '@router/testing';
+import { simulatedReasoning, simulatedReply, startSimulator } from '@router/testing';
 import type { Dialect, Simulator } from '@router/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createVllmBackend } from '../src/index.ts';
 
 const messages: Message[] = [{ role: 'user', content: 'Why is the sky blue?' }];
 const thinker = 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B';
-const reasoning = 'The user asks about Rayleigh scattering, so I will answer briefly.';
+const profile = { reasoningTokens: 12 };
 
 let simulator: Simulator;
 beforeAll(async () => {
-  simulator = await startSimulator({ models: { [thinker]: { reasoning } } });
+  simulator = await startSimulator({ models: { [thinker]: profile } });
 });
 afterAll(() => simulator.close());
 beforeEach(() => {
@@ -22,15 +22,14 @@ beforeEach(() => {
 const vllm = (dialect: Dialect = 'vllm') => createVllmBackend({ baseURL: simulator.baseURL(dialect) });
 
 describe('reasoning_content', () => {
-  it('stays out of the text, streamed or not, and usage still arrives', async () => {
+  it('stays out of the text and comes back as the reasoning, streamed or not, with its token count', async () => {
     const expected = simulatedReply({ model: thinker, messages });
+    const thought = simulatedReasoning({ model: thinker, messages, profile });
     const streamed = await vllm().stream(messages, { model: thinker }).collect();
     const generated = await vllm().generate(messages, { model: thinker });
-    expect(streamed.text).toBe(expected);
-    expect(generated.text).toBe(expected);
-    expect(streamed.usage?.outputTokens).toBe(generated.usage?.outputTokens);
-    // The reasoning did go over the wire: the simulator sent it, the backend skipped it.
-    expect(streamed.text).not.toContain('Rayleigh');
+    expect(streamed).toMatchObject({ text: expected, reasoning: thought });
+    expect(generated).toMatchObject({ text: expected, reasoning: thought });
+    expect(streamed.usage).toMatchObject({ reasoningTokens: 12, outputTokens: generated.usage?.outputTokens });
   });
 });
 

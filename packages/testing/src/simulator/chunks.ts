@@ -30,6 +30,11 @@ export class ChunkEncoder {
     return `${this.#head}[{"index":0,"delta":{${this.#role}"content":${JSON.stringify(text)}}${this.#nullFinish()}}]}`;
   }
 
+  /** A delta with other fields than content (reasoning, tool calls), given as an object. */
+  delta(fields: Record<string, unknown>): string {
+    return `${this.#head}[{"index":0,"delta":{${this.#role}${JSON.stringify(fields).slice(1, -1)}}${this.#nullFinish()}}]}`;
+  }
+
   finish(reason: string): string {
     return `${this.#head}[${this.#finishChoice(reason)}]}`;
   }
@@ -38,12 +43,6 @@ export class ChunkEncoder {
   usage(usage: UsageObject, reason: string): string {
     const choices = this.#shape.usageChoices === 'repeat-finish' ? this.#finishChoice(reason) : '';
     return `${this.#head}[${choices}],"usage":${JSON.stringify(usage)}}`;
-  }
-
-  /** A reasoning delta, in the dialect's reasoning field. */
-  reasoning(text: string): string {
-    const field = JSON.stringify(this.#shape.reasoningField ?? 'reasoning');
-    return `${this.#head}[{"index":0,"delta":{${this.#role}${field}:${JSON.stringify(text)}}${this.#nullFinish()}}]}`;
   }
 
   /** An in-stream error: the dialect's own event, else OpenRouter's (a top-level `error` and `finish_reason: "error"`). */

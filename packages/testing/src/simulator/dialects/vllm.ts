@@ -37,7 +37,6 @@ export const vllmDialect: DialectDefinition = {
   sampleModels: ['Qwen/Qwen2.5-7B-Instruct', 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B'],
   stream: {
     ...openaiDialect.stream,
-    reasoningField: 'reasoning_content',
     errorEvent: (code, message) => ({ error: { message, type: vllmErrorType(Number(code)), param: null, code } }),
   },
   completionId: (sequence) => `chatcmpl-vllm${sequence}`,
