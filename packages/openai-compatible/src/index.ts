@@ -1,10 +1,12 @@
-export { checkSettings, createOpenAICompatibleBackend } from './backend.ts';
+export { checkSettings, createOpenAICompatibleBackend, defaultCapabilities } from './backend.ts';
 export type { OpenAICompatibleBackend } from './backend.ts';
 export type {
   ErrorHints,
   FetchFunction,
+  MaxTokensField,
   ModelInfo,
   OpenAICompatibleSettings,
+  ReasoningField,
   RequestContext,
   RequestOptions,
 } from './settings.ts';

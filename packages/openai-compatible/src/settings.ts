@@ -3,6 +3,15 @@ import type { BackendCapabilities, BackendDefinition, ErrorContext, RouterError 
 /** A `fetch` implementation: the global one, undici's, or a wrapper (proxies, longer timeouts). */
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
+/** The field `maxTokens` goes out as: OpenAI's reasoning models refuse `max_tokens` and take `max_completion_tokens`. */
+export type MaxTokensField = 'max_tokens' | 'max_completion_tokens';
+
+/**
+ * How the server takes `reasoning` settings: `reasoning_effort` (OpenAI, vLLM, Ollama: an effort only)
+ * or a `reasoning` object `{ effort, max_tokens, exclude }` (OpenRouter and servers that copy it).
+ */
+export type ReasoningField = 'reasoning_effort' | 'reasoning';
+
 /** Which request a body belongs to, for `transformRequest`. */
 export interface RequestContext {
   operation: 'chat' | 'embed';
@@ -46,7 +55,16 @@ export interface OpenAICompatibleSettings<ExtraBody extends object = Record<stri
   extraBodyKey?: string;
   /** Last change to a request body before it is sent (rename fields for an unusual server, drop unsupported ones). */
   transformRequest?: (body: Record<string, unknown>, context: RequestContext) => Record<string, unknown>;
-  /** Default: embeddings, JSON mode and usage all supported. */
+  /** Default `max_tokens`; `max_completion_tokens` for OpenAI's reasoning models (o-series, gpt-5), which refuse `max_tokens`. */
+  maxTokensField?: MaxTokensField;
+  /** Default `reasoning_effort`; `reasoning` for a server that takes OpenRouter's `reasoning` object (effort, budget, exclude). */
+  reasoningField?: ReasoningField;
+  /**
+   * What the server (and the models it serves) can do, over the defaults: embeddings, JSON mode, usage,
+   * tools, images and reasoning `true`; structured outputs `false` (whether a `json_schema` is enforced
+   * depends on the server). Declare `false` what your model lacks, so the call fails before the network
+   * and a router skips this backend for it.
+   */
   capabilities?: Partial<BackendCapabilities>;
   /** Default budgets applied when the caller sets none (e.g. a generous first-chunk budget for cold starts). */
   defaults?: BackendDefinition['defaults'];
