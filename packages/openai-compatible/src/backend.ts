@@ -5,6 +5,7 @@ import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParams
 import { baseURLProblem, lazyClient, sdkTimeout } from './client.ts';
 import { errorInResponse, mapSdkError, type ErrorMappingContext } from './errors.ts';
 import { helperURL } from './helper-url.ts';
+import { refuseForModel } from './model-capabilities.ts';
 import { chatBody, embedBody, reservedChatFields, reservedFieldIn } from './request.ts';
 import { toGenerateOutput, toStreamParts, toUsage } from './response.ts';
 import type { WireCompletion } from './response.ts';
@@ -85,6 +86,9 @@ export function checkSettings(settings: OpenAICompatibleSettings<object>): strin
   if (settings.maxTokensField !== undefined && !maxTokensFields.includes(settings.maxTokensField)) {
     problems.push(`${label}: maxTokensField must be "max_tokens" or "max_completion_tokens" (got ${JSON.stringify(settings.maxTokensField)}).`);
   }
+  if (settings.modelCapabilities !== undefined && typeof settings.modelCapabilities !== 'function') {
+    problems.push(`${label}: modelCapabilities must be a function of the model id.`);
+  }
   if (settings.reasoningField !== undefined && !reasoningFields.includes(settings.reasoningField)) {
     problems.push(`${label}: reasoningField must be "reasoning_effort" or "reasoning" (got ${JSON.stringify(settings.reasoningField)}).`);
   }
@@ -127,6 +131,7 @@ export function createOpenAICompatibleBackend<ExtraBody extends object = Record<
   };
 
   const chatRequest = (call: BackendCall, stream: boolean): Record<string, unknown> => {
+    if (settings.modelCapabilities) refuseForModel(call, name, settings.modelCapabilities(call.options.model));
     const body = chatBody(call, stream, shaping);
     return settings.transformRequest ? settings.transformRequest(body, { operation: 'chat', model: call.options.model, stream }) : body;
   };

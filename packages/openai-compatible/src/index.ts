@@ -1,5 +1,6 @@
 export { checkSettings, createOpenAICompatibleBackend, defaultCapabilities } from './backend.ts';
 export type { OpenAICompatibleBackend } from './backend.ts';
+export type { ModelCapabilities } from './model-capabilities.ts';
 export type {
   ErrorHints,
   FetchFunction,

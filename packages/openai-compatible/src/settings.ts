@@ -1,4 +1,5 @@
 import type { BackendCapabilities, BackendDefinition, ErrorContext, RouterError } from '@router/core';
+import type { ModelCapabilities } from './model-capabilities.ts';
 
 /** A `fetch` implementation: the global one, undici's, or a wrapper (proxies, longer timeouts). */
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -66,6 +67,13 @@ export interface OpenAICompatibleSettings<ExtraBody extends object = Record<stri
    * and a router skips this backend for it.
    */
   capabilities?: Partial<BackendCapabilities>;
+  /**
+   * Narrows `capabilities` per model, for a server whose models differ (tools on some, images on others):
+   * a call that needs what its model has `false` for fails with an `UnsupportedOperationError` (its
+   * `capability` set) before the network. Return undefined for no narrowing. A router still sees the
+   * backend-wide `capabilities` only, so it does not skip the backend ahead of time for such a model.
+   */
+  modelCapabilities?: (model: string) => ModelCapabilities | undefined;
   /** Default budgets applied when the caller sets none (e.g. a generous first-chunk budget for cold starts). */
   defaults?: BackendDefinition['defaults'];
   /** Appended to deadline timeout messages. */
