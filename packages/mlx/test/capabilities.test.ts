@@ -1,6 +1,6 @@
 import { UnsupportedOperationError } from '@router/core';
 import type { Message } from '@router/core';
-import { startSimulator } from '@router/testing';
+import { simulatedToolCalls, startSimulator } from '@router/testing';
 import type { Simulator } from '@router/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMlxBackend, defaultCapabilities } from '../src/index.ts';
@@ -46,5 +46,27 @@ describe('capabilities per server', () => {
     expect(simulator.requests).toEqual([]);
     await client.generate([{ role: 'user', content: 'hi' }], { model, tools: [{ name: 'recall' }] });
     expect(simulator.requests).toHaveLength(1);
+  });
+});
+
+describe.each([
+  ['mlx-omni-server', 'mlx'],
+  ['mlx_lm.server', 'mlx-lm'],
+] as const)('%s: a tool loop', (server, dialect) => {
+  const tools = [{ name: 'recall', parameters: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] } }];
+  const question: Message[] = [{ role: 'user', content: 'What did I say about tea?' }];
+
+  it('the streamed call comes back whole (mlx_lm.server sends it in one delta), and the tool result gets a text answer', async () => {
+    const client = createMlxBackend({ server, baseURL: simulator.baseURL(dialect) });
+    const first = await client.stream(question, { model, tools }).collect();
+    expect(first.finishReason).toBe('tool-calls');
+    expect(first.toolCalls).toEqual(simulatedToolCalls({ model, messages: question, tools }).map((call) => ({ ...call, input: JSON.parse(call.arguments) as unknown })));
+    const [call] = first.toolCalls!;
+    const final = await client.generate(
+      [...question, { role: 'assistant', content: '', toolCalls: [{ id: call!.id, name: call!.name, arguments: call!.arguments }] }, { role: 'tool', toolCallId: call!.id, content: 'Green tea.' }],
+      { model, tools },
+    );
+    expect(final.finishReason).toBe('stop');
+    expect(final.text.length).toBeGreaterThan(0);
   });
 });
