@@ -60,7 +60,7 @@ describe('MockLLMClient replies', () => {
   });
 
   it('accepts an async reply function', async () => {
-    const mock = new MockLLMClient({ reply: async (messages) => ({ text: messages[0]?.content.toUpperCase() ?? '' }) });
+    const mock = new MockLLMClient({ reply: async (messages) => ({ text: String(messages[0]?.content).toUpperCase() }) });
     expect((await mock.generate(hello, { model })).text).toBe('HELLO THERE');
   });
 
