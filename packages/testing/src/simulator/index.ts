@@ -31,7 +31,7 @@
  */
 export { startSimulator } from './server.ts';
 export { simulatedReply, type ConversationMessage } from './text.ts';
-export { simulatedReasoning, simulatedToolCalls, type ToolDefinition } from './turn.ts';
+export { simulatedReasoning, simulatedToolCalls } from './turn.ts';
 export { simulatedEmbedding } from './embeddings.ts';
 export { featherlessUnitCost } from './featherless-plan.ts';
 export { FAULT_HEADER } from './faults.ts';

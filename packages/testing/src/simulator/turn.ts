@@ -53,12 +53,6 @@ export function planTurn(input: TurnInput): TurnPlan {
   };
 }
 
-/** A tool as the helpers take it: core's `Tool` fits. */
-export interface ToolDefinition {
-  name: string;
-  parameters?: unknown;
-}
-
 /**
  * The tool calls the simulator makes for this request, `[]` when it answers with text. Takes
  * core's shapes (`tools`, `toolChoice`, `parallelToolCalls` as in `CallOptions`), so an adapter's
@@ -74,7 +68,8 @@ export interface ToolDefinition {
 export function simulatedToolCalls(input: {
   model: string;
   messages: readonly ConversationMessage[];
-  tools: readonly ToolDefinition[];
+  /** The offered tools; core's `ToolDefinition` fits (only `name` and `parameters` matter). */
+  tools: readonly { name: string; parameters?: unknown }[];
   toolChoice?: 'auto' | 'none' | 'required' | { name: string };
   parallelToolCalls?: boolean;
   seed?: number;
