@@ -1,6 +1,6 @@
 import { toToolCall } from '@router/core';
 import type { FinishReason, GenerateOutput, StreamPart, ToolCall, Usage } from '@router/core';
-import { DeltaParts, fallbackToolCallId, reasoningOf } from './stream-deltas.ts';
+import { argumentsText, DeltaParts, fallbackToolCallId, reasoningOf } from './stream-deltas.ts';
 import type { WireDelta } from './stream-deltas.ts';
 
 const finishReasons: Readonly<Record<string, FinishReason>> = {
@@ -47,7 +47,7 @@ export function toUsage(usage: WireUsage | null | undefined): Usage | undefined 
 interface WireToolCall {
   id?: string | null;
   type?: string;
-  function?: { name?: string | null; arguments?: string | null } | null;
+  function?: { name?: string | null; arguments?: unknown } | null;
 }
 
 /** A non-streamed answer's message, loosened for servers that omit fields. */
@@ -66,7 +66,7 @@ function toToolCalls(calls: readonly WireToolCall[]): ToolCall[] {
   const toolCalls: ToolCall[] = [];
   calls.forEach((call, index) => {
     if (call.type !== undefined && call.type !== 'function') return;
-    toolCalls.push(toToolCall(call.id || fallbackToolCallId(index), call.function?.name ?? '', call.function?.arguments ?? ''));
+    toolCalls.push(toToolCall(call.id || fallbackToolCallId(index), call.function?.name ?? '', argumentsText(call.function?.arguments)));
   });
   return toolCalls;
 }

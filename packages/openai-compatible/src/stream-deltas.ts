@@ -5,7 +5,7 @@ export interface WireToolCallDelta {
   index?: number;
   id?: string | null;
   type?: string;
-  function?: { name?: string | null; arguments?: string | null } | null;
+  function?: { name?: string | null; arguments?: unknown } | null;
 }
 
 /** A streamed delta: text, reasoning under either name, and tool-call pieces. */
@@ -16,6 +16,15 @@ export interface WireDelta {
   /** OpenRouter, newer vLLM, mlx_lm.server. */
   reasoning?: string | null;
   tool_calls?: readonly WireToolCallDelta[] | null;
+}
+
+/**
+ * A tool call's arguments as text. A few servers send an object instead of the JSON string the
+ * OpenAI wire has; it is written back as JSON rather than lost.
+ */
+export function argumentsText(args: unknown): string {
+  if (typeof args === 'string') return args;
+  return args === null || args === undefined ? '' : JSON.stringify(args);
 }
 
 /** The id a tool call gets when its server sends none, so a tool result can still answer it. */
@@ -77,7 +86,7 @@ export class DeltaParts {
         parts.push({ type: 'tool-call-start', index, id: seen.id, name: seen.name });
       }
     }
-    const argumentsDelta = call.function?.arguments;
+    const argumentsDelta = argumentsText(call.function?.arguments);
     if (argumentsDelta) parts.push({ type: 'tool-call-delta', index, argumentsDelta });
   }
 }

@@ -1,6 +1,6 @@
 import type { StreamPart } from '@router/core';
 import { describe, expect, it } from 'vitest';
-import { toFinishReason, toStreamParts } from '../src/response.ts';
+import { toFinishReason, toGenerateOutput, toStreamParts } from '../src/response.ts';
 import type { StreamPartsOptions, WireChunk } from '../src/response.ts';
 import type { WireDelta } from '../src/stream-deltas.ts';
 
@@ -193,5 +193,17 @@ describe('toStreamParts', () => {
       { type: 'text', text: 'a' },
       { type: 'finish', finishReason: 'stop' },
     ]);
+  });
+
+  it('writes arguments a server sends as an object back as JSON, streamed and not', async () => {
+    const parts = await partsOf([delta({ tool_calls: [{ index: 0, id: 'call_a', function: { name: 'recall', arguments: { query: 'tea' } } }] }), finish('tool_calls')]);
+    expect(parts[1]).toEqual({ type: 'tool-call-delta', index: 0, argumentsDelta: '{"query":"tea"}' });
+    const output = toGenerateOutput(
+      { choices: [] },
+      { message: { content: null, tool_calls: [{ type: 'function', function: { name: 'recall', arguments: { query: 'tea' } } }] }, finish_reason: 'tool_calls' },
+      true,
+    );
+    expect(output.toolCalls).toEqual([{ id: 'call_0', name: 'recall', arguments: '{"query":"tea"}', input: { query: 'tea' } }]);
+    expect(output.text).toBe('');
   });
 });
