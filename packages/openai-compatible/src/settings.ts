@@ -1,7 +1,17 @@
 import type { BackendCapabilities, BackendDefinition, ErrorContext, RouterError } from '@router/core';
+import type { ModelCapabilities } from './model-capabilities.ts';
 
 /** A `fetch` implementation: the global one, undici's, or a wrapper (proxies, longer timeouts). */
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** The field `maxTokens` goes out as: OpenAI's reasoning models refuse `max_tokens` and take `max_completion_tokens`. */
+export type MaxTokensField = 'max_tokens' | 'max_completion_tokens';
+
+/**
+ * How the server takes `reasoning` settings: `reasoning_effort` (OpenAI, vLLM, Ollama: an effort only)
+ * or a `reasoning` object `{ effort, max_tokens, exclude }` (OpenRouter and servers that copy it).
+ */
+export type ReasoningField = 'reasoning_effort' | 'reasoning';
 
 /** Which request a body belongs to, for `transformRequest`. */
 export interface RequestContext {
@@ -51,8 +61,24 @@ export interface OpenAICompatibleSettings<ExtraBody extends object = Record<stri
    * input, at most `concurrency` at once, and the vectors come back in input order.
    */
   stringEmbeddingInput?: { concurrency: number };
-  /** Default: embeddings, JSON mode and usage all supported. */
+  /** Default `max_tokens`; `max_completion_tokens` for OpenAI's reasoning models (o-series, gpt-5), which refuse `max_tokens`. */
+  maxTokensField?: MaxTokensField;
+  /** Default `reasoning_effort`; `reasoning` for a server that takes OpenRouter's `reasoning` object (effort, budget, exclude). */
+  reasoningField?: ReasoningField;
+  /**
+   * What the server (and the models it serves) can do, over the defaults: embeddings, JSON mode, usage,
+   * tools, images and reasoning `true`; structured outputs `false` (whether a `json_schema` is enforced
+   * depends on the server). Declare `false` what your model lacks, so the call fails before the network
+   * and a router skips this backend for it.
+   */
   capabilities?: Partial<BackendCapabilities>;
+  /**
+   * Narrows `capabilities` per model, for a server whose models differ (tools on some, images on others):
+   * a call that needs what its model has `false` for fails with an `UnsupportedOperationError` (its
+   * `capability` set) before the network. Return undefined for no narrowing. A router still sees the
+   * backend-wide `capabilities` only, so it does not skip the backend ahead of time for such a model.
+   */
+  modelCapabilities?: (model: string) => ModelCapabilities | undefined;
   /** Default budgets applied when the caller sets none (e.g. a generous first-chunk budget for cold starts). */
   defaults?: BackendDefinition['defaults'];
   /** Appended to deadline timeout messages. */

@@ -15,9 +15,8 @@ import {
   type StreamPart,
   type ToolCallRequest,
   type Usage,
-  toToolCall,
 } from '@router/core';
-import { createBackend } from '@router/core/adapter';
+import { createBackend, toToolCall } from '@router/core/adapter';
 
 /** A successful scripted reply. */
 export interface MockTextReply {

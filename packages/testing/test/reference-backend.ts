@@ -14,10 +14,9 @@ import {
   type GenerateOutput,
   type Message,
   type StreamPart,
-  toToolCall,
   type Usage,
 } from '@router/core';
-import { createBackend } from '@router/core/adapter';
+import { createBackend, toToolCall } from '@router/core/adapter';
 
 export interface ReferenceBackendSettings {
   baseURL: string;

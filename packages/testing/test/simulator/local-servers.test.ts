@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ColdStarts } from '../../src/simulator/cold-start.ts';
 import { simulatedReply } from '../../src/simulator/text.ts';
+import { simulatedReasoning } from '../../src/simulator/turn.ts';
 import { chat, HELLO, post, readSse, simulator } from './helpers.ts';
 
 const errorEvent = (afterChunks: number) => ({ 'x-sim-fault': JSON.stringify({ kind: 'error-event', afterChunks, code: 500, message: 'model runner crashed' }) });
@@ -48,16 +49,18 @@ describe('vllm dialects', () => {
   });
 
   it('sends a profile’s reasoning as reasoning_content, before the reply and apart from it', async () => {
-    const sim = await simulator({ models: { thinker: { reasoning: 'Let me think.' } } });
+    const profile = { reasoningTokens: 5 };
+    const thought = simulatedReasoning({ model: 'thinker', messages: HELLO, profile });
+    const sim = await simulator({ models: { thinker: profile } });
     const sse = await readSse(await post(sim, 'vllm', '/chat/completions', chat({ model: 'thinker', stream: true })));
     const reasoning = sse.chunks.map((c) => c.choices?.[0]?.delta?.reasoning_content ?? '').join('');
-    expect(reasoning).toBe('Let me think.');
+    expect(reasoning).toBe(thought);
     expect(sse.content).toBe(simulatedReply({ model: 'thinker', messages: HELLO }));
     const firstContent = sse.chunks.findIndex((c) => c.choices?.[0]?.delta?.content);
     const lastReasoning = sse.chunks.findLastIndex((c) => c.choices?.[0]?.delta?.reasoning_content);
     expect(lastReasoning).toBeLessThan(firstContent);
     const json = (await (await post(sim, 'vllm', '/chat/completions', chat({ model: 'thinker' }))).json()) as any;
-    expect(json.choices[0].message).toMatchObject({ reasoning_content: 'Let me think.', content: simulatedReply({ model: 'thinker', messages: HELLO }) });
+    expect(json.choices[0].message).toMatchObject({ reasoning_content: thought, content: simulatedReply({ model: 'thinker', messages: HELLO }) });
   });
 
   it('vllm: {"error": {...}} before and inside streams; vllm-legacy: the flat {"object": "error"} in both places', async () => {
