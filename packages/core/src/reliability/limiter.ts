@@ -11,6 +11,13 @@ export interface ConcurrencyStore {
   take(key: string, cost: number, limit: number): boolean | Promise<boolean>;
   /** Gives back units taken earlier. */
   give(key: string, cost: number): void | Promise<void>;
+  /**
+   * For shared stores: calls `wake` when units of `key` may have been given
+   * back elsewhere (another process), so callers waiting here try again;
+   * returns a function that stops it. A limiter watches only while callers
+   * wait, so a store may also read it as "this process is waiting".
+   */
+  watch?(key: string, wake: () => void): () => void;
 }
 
 export function createMemoryStore(): ConcurrencyStore {
@@ -68,6 +75,7 @@ export class ConcurrencyLimiter {
   #held = 0;
   #draining = false;
   #dirty = false;
+  #unwatch: (() => void) | undefined;
 
   constructor(options: ConcurrencyLimiterOptions) {
     if (!(options.limit > 0)) throw new ConfigurationError([`limiter limit must be a positive number (got ${options.limit}).`]);
@@ -143,6 +151,7 @@ export class ConcurrencyLimiter {
     if (at < 0) return;
     this.#queue.splice(at, 1);
     waiter.settle(error);
+    this.#watchWhileWaiting();
     this.#drain();
   }
 
@@ -194,14 +203,28 @@ export class ConcurrencyLimiter {
 
   /** Hands the units just taken to `head`, or back to the store if it left meanwhile; false when none were taken. */
   #grant(head: Waiter, taken: boolean): boolean {
-    if (!taken) return false;
+    if (!taken) {
+      this.#watchWhileWaiting();
+      return false;
+    }
     if (this.#queue[0] === head) {
       this.#queue.shift();
       head.settle();
+      this.#watchWhileWaiting();
     } else {
       this.#give(head.cost);
     }
     return true;
+  }
+
+  /** A shared store's releases happen in other processes too: listen for them while anyone waits here. */
+  #watchWhileWaiting(): void {
+    if (this.#queue.length > 0) {
+      this.#unwatch ??= this.#store.watch?.(this.#key, () => this.#drain());
+    } else if (this.#unwatch) {
+      this.#unwatch();
+      this.#unwatch = undefined;
+    }
   }
 }
 

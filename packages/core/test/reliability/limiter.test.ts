@@ -138,6 +138,33 @@ describe('ConcurrencyLimiter', () => {
     expect(used).toBe(0);
   });
 
+  it('a caller waiting on a shared store is woken by a release through another limiter, and stops watching once served', async () => {
+    const memory = createMemoryStore();
+    const watchers = new Set<() => void>();
+    const shared: ConcurrencyStore = {
+      take: async (key, cost, limit) => memory.take(key, cost, limit),
+      give: async (key, cost) => {
+        memory.give(key, cost);
+        for (const wake of watchers) wake();
+      },
+      watch: (_key, wake) => {
+        watchers.add(wake);
+        return () => watchers.delete(wake);
+      },
+    };
+    // Two limiters on one store stand for two processes sharing an account.
+    const here = new ConcurrencyLimiter({ limit: 1, store: shared });
+    const elsewhere = new ConcurrencyLimiter({ limit: 1, store: shared });
+    const held = await elsewhere.acquire();
+    const waiting = here.acquire();
+    await tick(1);
+    expect(here.queued).toBe(1);
+    expect(watchers.size).toBe(1);
+    held.release();
+    (await waiting).release();
+    expect(watchers.size).toBe(0);
+  });
+
   it('a failing store fails the waiting call, not the process', async () => {
     const broken: ConcurrencyStore = {
       take: () => Promise.reject(new Error('store unreachable')),
