@@ -1,0 +1,94 @@
+import { script, type Script } from './link.ts';
+
+/*
+ * The shared concurrency state of one limiter key, four Redis keys in one hash slot:
+ *   units   hash  process id -> units it holds
+ *   leases  zset  process id -> when its lease ends (Redis server time, ms); renewed while it holds or waits
+ *   line    zset  process id -> ticket; processes with callers waiting, served in ticket order
+ *   seq     string, the last ticket
+ * A process whose lease ended is dropped from units and line by the next script
+ * that looks, so a dead process gives back what it held. Times come from the
+ * Redis server's clock, so the machines' clocks do not matter.
+ */
+
+/** Server time in ms, and dropping the processes whose lease ended (announcing the units they freed). */
+const PRELUDE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local dead = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+if #dead > 0 then
+  for _, p in ipairs(dead) do
+    redis.call('HDEL', KEYS[1], p)
+    redis.call('ZREM', KEYS[3], p)
+  end
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+  redis.call('PUBLISH', ARGV[1], 'dead')
+end
+local function keep(ttl)
+  for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ttl * 4) end
+end
+`;
+
+/**
+ * ARGV: channel, process, cost, limit, ttl ms, waiting (1 when the process has callers waiting).
+ * Takes `cost` units when they fit and nobody else is ahead in line. A process
+ * served from the head of the line goes to its back if it still has callers
+ * waiting, so processes take turns and none starves.
+ */
+export const TAKE: Script = script(
+  `${PRELUDE}
+local proc, cost, limit, ttl = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local first = redis.call('ZRANGE', KEYS[3], 0, 0)[1]
+if first and first ~= proc then return 0 end
+local used = 0
+for _, v in ipairs(redis.call('HVALS', KEYS[1])) do used = used + tonumber(v) end
+if used + cost > limit then return 0 end
+redis.call('HINCRBY', KEYS[1], proc, cost)
+redis.call('ZADD', KEYS[2], now + ttl, proc)
+if first then
+  redis.call('ZREM', KEYS[3], proc)
+  if ARGV[6] == '1' then redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), proc) end
+  if redis.call('ZRANGE', KEYS[3], 0, 0)[1] ~= proc and redis.call('ZCARD', KEYS[3]) > 0 then
+    redis.call('PUBLISH', ARGV[1], 'next')
+  end
+end
+keep(ttl)
+return 1
+`,
+  4,
+);
+
+/** ARGV: channel, process, cost. Gives units back and tells the waiting processes. */
+export const GIVE: Script = script(
+  `
+local left = redis.call('HINCRBY', KEYS[1], ARGV[2], -tonumber(ARGV[3]))
+if left <= 0 then redis.call('HDEL', KEYS[1], ARGV[2]) end
+redis.call('PUBLISH', ARGV[1], 'free')
+return 1
+`,
+  4,
+);
+
+/**
+ * ARGV: channel, process, ttl ms, held (-1: leave the count as it is), waiting (1 or 0).
+ * Renews the process's lease; restores its count of units when Redis lost it
+ * (a restart without persistence, or a lease that ran out while the process
+ * was cut off) or a give did not arrive; joins the line, or leaves it.
+ */
+export const BEAT: Script = script(
+  `${PRELUDE}
+local proc, ttl, held, waiting = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == '1'
+if held > 0 then redis.call('HSET', KEYS[1], proc, held) elseif held == 0 then redis.call('HDEL', KEYS[1], proc) end
+if waiting then
+  if not redis.call('ZSCORE', KEYS[3], proc) then redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), proc) end
+else
+  local first = redis.call('ZRANGE', KEYS[3], 0, 0)[1]
+  redis.call('ZREM', KEYS[3], proc)
+  if first == proc and redis.call('ZCARD', KEYS[3]) > 0 then redis.call('PUBLISH', ARGV[1], 'next') end
+end
+if held ~= 0 or waiting then redis.call('ZADD', KEYS[2], now + ttl, proc) else redis.call('ZREM', KEYS[2], proc) end
+keep(ttl)
+return 1
+`,
+  4,
+);

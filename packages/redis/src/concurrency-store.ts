@@ -1,0 +1,155 @@
+import type { ConcurrencyStore } from '@router/core/reliability';
+import { BEAT, GIVE, TAKE } from './concurrency-scripts.ts';
+import { SharedStateUnavailableError } from './errors.ts';
+import type { RedisLink, Script } from './link.ts';
+
+export interface ConcurrencySettings {
+  prefix: string;
+  processId: string;
+  leaseTtlMs: number;
+  onRedisDown: 'open' | 'closed';
+  localShare: number;
+}
+
+/** What this process knows about one limiter key. */
+interface KeyState {
+  /** Units this process holds in Redis, as it counts them (gives are subtracted before they are sent). */
+  held: number;
+  /** Takes sent and not yet answered: while any is, the count in Redis may be ahead of `held`. */
+  taking: number;
+  /** Units held from the local fallback while Redis was down, one entry per take: [cost asked, units taken]. */
+  local: [number, number][];
+  localUsed: number;
+  /** Limiters of this process waiting on the key (usually one). */
+  wakes: Set<() => void>;
+}
+
+/**
+ * The Redis side of a concurrency store: takes and gives through Lua scripts,
+ * one lease per process and key renewed by a heartbeat, pub/sub wake-ups for
+ * waiters, and the failure policy when Redis does not answer.
+ */
+export class RedisConcurrency implements ConcurrencyStore {
+  readonly #link: RedisLink;
+  readonly #settings: ConcurrencySettings;
+  readonly #keys = new Map<string, KeyState>();
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+
+  constructor(link: RedisLink, settings: ConcurrencySettings) {
+    this.#link = link;
+    this.#settings = settings;
+  }
+
+  async take(key: string, cost: number, limit: number): Promise<boolean> {
+    const state = this.#state(key);
+    state.taking++;
+    try {
+      const waiting = state.wakes.size > 0 ? 1 : 0;
+      const taken = (await this.#run(TAKE, key, [cost, limit, this.#settings.leaseTtlMs, waiting])) === 1;
+      if (taken) state.held += cost;
+      return taken;
+    } catch (error) {
+      return this.#takeLocally(state, key, cost, limit, error);
+    } finally {
+      state.taking--;
+      this.#beatWhileBusy();
+    }
+  }
+
+  async give(key: string, cost: number): Promise<void> {
+    const state = this.#state(key);
+    const local = state.local.findLastIndex(([asked]) => asked === cost);
+    if (local >= 0) {
+      state.localUsed -= state.local.splice(local, 1)[0]![1];
+      return;
+    }
+    state.held -= cost;
+    // A give that does not arrive is corrected by the next heartbeat, which sets the count this process holds.
+    await this.#run(GIVE, key, [cost]).catch(() => undefined);
+  }
+
+  watch(key: string, wake: () => void): () => void {
+    const state = this.#state(key);
+    if (state.wakes.size === 0) this.#link.subscribe(this.#channel(key), () => this.#wake(key));
+    state.wakes.add(wake);
+    this.#beat(key, state);
+    this.#beatWhileBusy();
+    return () => {
+      if (!state.wakes.delete(wake) || state.wakes.size > 0) return;
+      this.#link.unsubscribe(this.#channel(key));
+      this.#beat(key, state);
+    };
+  }
+
+  /** Stops the heartbeat. Leases held by this process then end within their TTL. */
+  stop(): void {
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+  }
+
+  /** Fail open: a local budget of `localShare` of the limit (at least one unit); fail closed: a typed error. */
+  #takeLocally(state: KeyState, key: string, cost: number, limit: number, error: unknown): boolean {
+    if (this.#settings.onRedisDown === 'closed') {
+      throw new SharedStateUnavailableError(`a slot of limiter "${key}"`, { cause: error });
+    }
+    const localLimit = Math.max(1, Math.floor(limit * this.#settings.localShare));
+    const units = Math.min(cost, localLimit);
+    if (state.localUsed + units > localLimit) return false;
+    state.localUsed += units;
+    state.local.push([cost, units]);
+    return true;
+  }
+
+  #state(key: string): KeyState {
+    let state = this.#keys.get(key);
+    if (!state) {
+      state = { held: 0, taking: 0, local: [], localUsed: 0, wakes: new Set() };
+      this.#keys.set(key, state);
+    }
+    return state;
+  }
+
+  #wake(key: string): void {
+    for (const wake of this.#keys.get(key)?.wakes ?? []) wake();
+  }
+
+  #run(script: Script, key: string, args: readonly (string | number)[]): Promise<unknown> {
+    const base = `${this.#settings.prefix}:{${key}}`;
+    const keys = [`${base}:units`, `${base}:leases`, `${base}:line`, `${base}:seq`];
+    return this.#link.run(script, keys, [this.#channel(key), this.#settings.processId, ...args]);
+  }
+
+  #channel(key: string): string {
+    return `${this.#settings.prefix}:{${key}}:wake`;
+  }
+
+  /** Renews the lease, restores the count Redis should have, and joins or leaves the line. */
+  #beat(key: string, state: KeyState): void {
+    const held = state.taking > 0 ? -1 : state.held;
+    this.#run(BEAT, key, [this.#settings.leaseTtlMs, held, state.wakes.size > 0 ? 1 : 0]).catch(() => undefined);
+  }
+
+  /**
+   * Beats three times per lease TTL while this process holds units or waits.
+   * Waiters are also woken on each beat: that is how they see units a dead
+   * process gave back (its lease ran out) and any wake-up lost with a
+   * connection. The timer is unref'd and stops when nothing is held.
+   */
+  #beatWhileBusy(): void {
+    if (this.#heartbeat) return;
+    this.#heartbeat = setInterval(() => {
+      let busy = false;
+      for (const [key, state] of this.#keys) {
+        if (state.held === 0 && state.taking === 0 && state.localUsed === 0 && state.wakes.size === 0) {
+          this.#keys.delete(key);
+          continue;
+        }
+        busy = true;
+        this.#beat(key, state);
+        this.#wake(key);
+      }
+      if (!busy) this.stop();
+    }, this.#settings.leaseTtlMs / 3);
+    this.#heartbeat.unref();
+  }
+}
