@@ -31,18 +31,24 @@ end
 
 /**
  * ARGV: channel, process, cost, limit, ttl ms, waiting (1 when the process has callers waiting).
- * Takes `cost` units when they fit and nobody else is ahead in line. A process
+ * Takes `cost` units when they fit and nobody else is ahead in line: 1. A process
  * served from the head of the line goes to its back if it still has callers
- * waiting, so processes take turns and none starves.
+ * waiting, so processes take turns and none starves. Refused, it answers
+ * -(1 + ms until the next lease of another process may end), so a waiter can
+ * look again the moment a dead process's units come free.
  */
 export const TAKE: Script = script(
   `${PRELUDE}
 local proc, cost, limit, ttl = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local function refuse()
+  local next = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2]
+  return -(1 + (next and math.max(0, tonumber(next) - now) or ttl))
+end
 local first = redis.call('ZRANGE', KEYS[3], 0, 0)[1]
-if first and first ~= proc then return 0 end
+if first and first ~= proc then return refuse() end
 local used = 0
 for _, v in ipairs(redis.call('HVALS', KEYS[1])) do used = used + tonumber(v) end
-if used + cost > limit then return 0 end
+if used + cost > limit then return refuse() end
 redis.call('HINCRBY', KEYS[1], proc, cost)
 redis.call('ZADD', KEYS[2], now + ttl, proc)
 if first then

@@ -22,6 +22,8 @@ interface KeyState {
   localUsed: number;
   /** Limiters of this process waiting on the key (usually one). */
   wakes: Set<() => void>;
+  /** Wakes the waiters when the next lease may end (set on a refusal while they wait). */
+  leaseTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /**
@@ -38,6 +40,9 @@ export class RedisConcurrency implements ConcurrencyStore {
   constructor(link: RedisLink, settings: ConcurrencySettings) {
     this.#link = link;
     this.#settings = settings;
+    link.onReconnect(() => {
+      for (const [key, state] of this.#keys) this.#beat(key, state, true);
+    });
   }
 
   async take(key: string, cost: number, limit: number): Promise<boolean> {
@@ -45,9 +50,10 @@ export class RedisConcurrency implements ConcurrencyStore {
     state.taking++;
     try {
       const waiting = state.wakes.size > 0 ? 1 : 0;
-      const taken = (await this.#run(TAKE, key, [cost, limit, this.#settings.leaseTtlMs, waiting])) === 1;
-      if (taken) state.held += cost;
-      return taken;
+      const reply = Number(await this.#run(TAKE, key, [cost, limit, this.#settings.leaseTtlMs, waiting]));
+      if (reply === 1) state.held += cost;
+      else this.#wakeAtLeaseEnd(key, state, -reply - 1);
+      return reply === 1;
     } catch (error) {
       return this.#takeLocally(state, key, cost, limit, error);
     } finally {
@@ -103,30 +109,44 @@ export class RedisConcurrency implements ConcurrencyStore {
   #state(key: string): KeyState {
     let state = this.#keys.get(key);
     if (!state) {
-      state = { held: 0, taking: 0, local: [], localUsed: 0, wakes: new Set() };
+      state = { held: 0, taking: 0, local: [], localUsed: 0, wakes: new Set(), leaseTimer: undefined };
       this.#keys.set(key, state);
     }
     return state;
+  }
+
+  /** A waiting process looks again when another's lease may run out, not a heartbeat later. */
+  #wakeAtLeaseEnd(key: string, state: KeyState, ms: number): void {
+    if (state.leaseTimer) return;
+    state.leaseTimer = setTimeout(() => {
+      state.leaseTimer = undefined;
+      this.#wake(key);
+    }, ms + 1);
+    state.leaseTimer.unref();
   }
 
   #wake(key: string): void {
     for (const wake of this.#keys.get(key)?.wakes ?? []) wake();
   }
 
-  #run(script: Script, key: string, args: readonly (string | number)[]): Promise<unknown> {
+  #run(script: Script, key: string, args: readonly (string | number)[], always = false): Promise<unknown> {
     const base = `${this.#settings.prefix}:{${key}}`;
     const keys = [`${base}:units`, `${base}:leases`, `${base}:line`, `${base}:seq`];
-    return this.#link.run(script, keys, [this.#channel(key), this.#settings.processId, ...args]);
+    return this.#link.run(script, keys, [this.#channel(key), this.#settings.processId, ...args], always);
   }
 
   #channel(key: string): string {
     return `${this.#settings.prefix}:{${key}}:wake`;
   }
 
-  /** Renews the lease, restores the count Redis should have, and joins or leaves the line. */
-  #beat(key: string, state: KeyState): void {
-    const held = state.taking > 0 ? -1 : state.held;
-    this.#run(BEAT, key, [this.#settings.leaseTtlMs, held, state.wakes.size > 0 ? 1 : 0]).catch(() => undefined);
+  /**
+   * Renews the lease, restores the count Redis should have, and joins or
+   * leaves the line. Units held from the local budget count too, so that
+   * after an outage Redis does not hand them out again while they are in use.
+   */
+  #beat(key: string, state: KeyState, always = false): void {
+    const held = state.taking > 0 ? -1 : state.held + state.localUsed;
+    this.#run(BEAT, key, [this.#settings.leaseTtlMs, held, state.wakes.size > 0 ? 1 : 0], always).catch(() => undefined);
   }
 
   /**
@@ -141,6 +161,8 @@ export class RedisConcurrency implements ConcurrencyStore {
       let busy = false;
       for (const [key, state] of this.#keys) {
         if (state.held === 0 && state.taking === 0 && state.localUsed === 0 && state.wakes.size === 0) {
+          // A last beat clears what Redis still counts for this process (a lost give, local units).
+          this.#beat(key, state);
           this.#keys.delete(key);
           continue;
         }

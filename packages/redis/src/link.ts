@@ -16,6 +16,9 @@ export interface LinkOptions {
   onEvent: ((event: RedisStoreEvent) => void) | undefined;
 }
 
+/** Runs on every reconnection (not the first connection), before any other command goes out on it. */
+export type ReconnectListener = () => void;
+
 /** A Lua script, sent once by its text and then by its SHA1. */
 export interface Script {
   readonly source: string;
@@ -45,6 +48,8 @@ export class RedisLink {
   #downUntil = 0;
   #down = false;
   #lastError: unknown;
+  #connections = 0;
+  #onReconnect: ReconnectListener | undefined;
 
   constructor(options: LinkOptions) {
     this.#options = options;
@@ -57,11 +62,24 @@ export class RedisLink {
     this.#client.on('error', (error: unknown) => {
       this.#lastError = error;
     });
+    this.#client.on('ready', () => {
+      // Back: no need to wait out the rest of `retryAfterMs`.
+      this.#downUntil = 0;
+      if (++this.#connections > 1) this.#onReconnect?.();
+    });
   }
 
-  /** Runs a script, or throws (the Redis error, a timeout, or the last error while Redis is deemed down). */
-  async run(script: Script, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    if (performance.now() < this.#downUntil) throw this.#lastError ?? new Error('Redis is unavailable');
+  /** A reconnection may be to a Redis that lost its data (restarted without persistence): the store restores its part first. */
+  onReconnect(listener: ReconnectListener): void {
+    this.#onReconnect = listener;
+  }
+
+  /**
+   * Runs a script, or throws (the Redis error, a timeout, or the last error
+   * while Redis is deemed down; `always` tries even then).
+   */
+  async run(script: Script, keys: readonly string[], args: readonly (string | number)[], always = false): Promise<unknown> {
+    if (!always && performance.now() < this.#downUntil) throw this.#lastError ?? new Error('Redis is unavailable');
     try {
       await this.#connect();
       const tail = [String(script.keys), ...keys, ...args.map(String)];

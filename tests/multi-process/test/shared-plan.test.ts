@@ -1,0 +1,123 @@
+import { createClient } from '@redis/client';
+import { startRedisServer, startSimulator, type Simulator, type TestRedisServer } from '@router/testing';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { WorkerConfig } from './support/protocol.ts';
+import { startWorkers, Worker } from './support/workers.ts';
+
+/**
+ * Several app processes share one Featherless plan of 4 units through Redis.
+ * The simulator counts a request against the plan until its connection
+ * closes and answers 429 past it, so any over-admission shows in its log.
+ */
+
+const planUnits = 4;
+/** 8B parameters: one plan unit per request. */
+const model = 'meta-llama/Meta-Llama-3.1-8B-Instruct';
+const stalledModel = 'stalled/Llama-3.1-8B-Instruct';
+
+let redis: TestRedisServer;
+let sim: Simulator;
+let workers: Worker[] = [];
+let testCount = 0;
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(() => redis.close());
+beforeEach(async () => {
+  sim = await startSimulator({
+    featherless: { planUnits },
+    defaultProfile: { ttftMs: 15, outputTokens: 6, tokensPerChunk: 2 },
+    models: { [stalledModel]: { ttftMs: 600_000 } },
+    logBodies: false,
+    maxLogEntries: 10_000,
+  });
+});
+afterEach(async () => {
+  for (const worker of workers) worker.child.kill('SIGKILL');
+  await Promise.all(workers.map((worker) => worker.exited));
+  workers = [];
+  await sim.close();
+});
+
+function config(overrides: Partial<WorkerConfig> = {}): WorkerConfig {
+  return {
+    redisUrl: redis.url,
+    prefix: `multi-${++testCount}`,
+    baseURL: sim.baseURL('featherless'),
+    planUnits,
+    leaseTtlMs: 2_000,
+    onRedisDown: 'closed',
+    localShare: 1 / 4,
+    ...overrides,
+  };
+}
+
+async function start(count: number, overrides: Partial<WorkerConfig> = {}): Promise<Worker[]> {
+  const started = await startWorkers(count, config(overrides));
+  workers.push(...started);
+  return started;
+}
+
+const refusedByPlan = (): number => sim.requests.filter((request) => request.status === 429).length;
+
+/** Waits for a condition on the in-process simulator (the test timeout bounds it). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+describe('one Featherless plan shared by several processes through Redis', () => {
+  it('4 processes × 64 concurrent mixed calls, limited at exactly the plan: no 429, and the server saw the plan in use at its peak', { timeout: 60_000 }, async () => {
+    const group = await start(4);
+    for (const worker of group) worker.run({ calls: 64, model, kinds: 'mixed' });
+    const results = await Promise.all(group.map((worker) => worker.next('done')));
+    for (const { outcomes } of results) expect(outcomes).toEqual({ ok: 64 });
+    expect(refusedByPlan()).toBe(0);
+    expect(sim.maxInFlight).toBe(planUnits);
+  });
+
+  it('a process killed with SIGKILL while holding every unit gives them back to the others when its lease ends', { timeout: 60_000 }, async () => {
+    const [doomed, survivor] = await start(2);
+    const { processId } = await survivor!.next('ready');
+    doomed!.run({ calls: planUnits, model: stalledModel, kinds: 'generate' });
+    await until(() => sim.inFlight === planUnits);
+    survivor!.run({ calls: 8, model, kinds: 'mixed' });
+    // The survivor's calls wait in line: every unit is held in Redis by the doomed process.
+    const inspector = createClient({ url: redis.url });
+    await inspector.connect();
+    while ((await inspector.zScore(`multi-${testCount}:{featherless-plan}:line`, processId)) === null) await new Promise((resolve) => setTimeout(resolve, 10));
+    await inspector.close();
+    const killedAt = Date.now();
+    doomed!.child.kill('SIGKILL');
+    expect((await doomed!.exited).signal).toBe('SIGKILL');
+    const { outcomes, firstServedAt } = await survivor!.next('done');
+    expect(outcomes).toEqual({ ok: 8 });
+    expect(refusedByPlan()).toBe(0);
+    console.info(`units back ${firstServedAt! - killedAt} ms after SIGKILL (lease TTL 2000 ms, renewed every 667 ms)`);
+  });
+
+  for (const onRedisDown of ['closed', 'open'] as const) {
+    it(`Redis restarted mid-run, failing ${onRedisDown}: no process crashes, no call hangs, and the outcomes are the policy's`, { timeout: 60_000 }, async () => {
+      const group = await start(4, { onRedisDown });
+      for (const worker of group) worker.run({ calls: 64, model, kinds: 'mixed' });
+      await until(() => sim.requests.length >= 40);
+      await redis.stop({ hard: true });
+      await redis.start();
+      const results = await Promise.all(group.map((worker) => worker.next('done')));
+      const totals: Record<string, number> = {};
+      for (const { outcomes } of results) {
+        expect(Object.values(outcomes).reduce((sum, count) => sum + count, 0)).toBe(64);
+        for (const [outcome, count] of Object.entries(outcomes)) totals[outcome] = (totals[outcome] ?? 0) + count;
+      }
+      // Failing closed, a call that found Redis down is refused with the typed error; failing open, it is
+      // served from the process's quarter of the plan. The calls in flight when Redis lost its data are
+      // not counted until each process renews its part, so the plan may refuse a few then (429).
+      const allowed = onRedisDown === 'closed' ? ['ok', 'shared-state-unavailable', 'backend:429'] : ['ok', 'backend:429'];
+      expect(Object.keys(totals).filter((outcome) => !allowed.includes(outcome))).toEqual([]);
+      expect(totals.ok).toBeGreaterThan(0);
+      console.info(`Redis restart, failing ${onRedisDown}: ${JSON.stringify(totals)}, ${refusedByPlan()} refused by the plan`);
+      for (const worker of group) await worker.stop();
+      for (const worker of group) expect((await worker.exited).code).toBe(0);
+    });
+  }
+});
