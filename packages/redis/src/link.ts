@@ -45,6 +45,7 @@ export class RedisLink {
   readonly #client: Client;
   #subscriber: Client | undefined;
   #connecting: Promise<void> | undefined;
+  #connected = false;
   #downUntil = 0;
   #down = false;
   #lastError: unknown;
@@ -117,7 +118,7 @@ export class RedisLink {
    * it subscribes again by itself after a reconnect). Best effort: a lost
    * message costs a waiter one poll interval, not correctness.
    */
-  subscribe(channel: string, listener: () => void): void {
+  subscribe(channel: string, listener: (message: string) => void): void {
     const subscriber = this.#subscriberClient();
     subscriber.subscribe(channel, listener).catch(() => undefined);
   }
@@ -130,16 +131,17 @@ export class RedisLink {
     await Promise.all([this.#client, this.#subscriber].map((client) => client && closeClient(client)));
   }
 
-  /** The first call waits for the connection (within the timeout); later ones fail fast while it is down. */
+  /** Calls wait for the first connection (within the timeout); once it was made, they fail fast while it is down. */
   async #connect(): Promise<void> {
-    if (this.#connecting) return;
-    this.#connecting = this.#client.connect().then(
-      () => undefined,
+    this.#connecting ??= this.#client.connect().then(
+      () => {
+        this.#connected = true;
+      },
       (error: unknown) => {
         this.#lastError = error;
       },
     );
-    await withTimeout(this.#connecting, this.#options.connectTimeoutMs);
+    if (!this.#connected) await withTimeout(this.#connecting, this.#options.connectTimeoutMs);
   }
 
   #subscriberClient(): Client {

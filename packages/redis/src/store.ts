@@ -1,5 +1,6 @@
 import { ConfigurationError } from '@router/core';
-import type { ConcurrencyStore } from '@router/core/reliability';
+import type { BreakerStore, ConcurrencyStore } from '@router/core/reliability';
+import { RedisBreakers } from './breaker-store.ts';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { RedisConcurrency } from './concurrency-store.ts';
@@ -22,12 +23,14 @@ export interface RedisStoreOptions {
   onRedisDown?: 'open' | 'closed';
   /** Fail open: the share of each limit this process may use on its own (at least one unit). Default 0.25. */
   localShare?: number;
+  /** A shared breaker's half-open probe belongs to one process for this long; a probe still running then may be joined by another. Default 10 000 ms. */
+  probeLeaseMs?: number;
   /** Told when Redis goes down and comes back. */
   onEvent?: (event: RedisStoreEvent) => void;
 }
 
-/** A concurrency store on Redis for `ConcurrencyLimiter`s in several processes. */
-export interface RedisStore extends ConcurrencyStore {
+/** A store on Redis for `ConcurrencyLimiter`s and `CircuitBreaker`s in several processes. */
+export interface RedisStore extends ConcurrencyStore, BreakerStore {
   /** This process's id in Redis (host, pid and a random part). */
   readonly processId: string;
   /** Stops the heartbeat and closes the connections. Slots still held are freed by their lease TTL. */
@@ -45,6 +48,7 @@ const DEFAULTS: Settings = {
   retryAfterMs: 1_000,
   onRedisDown: 'open',
   localShare: 0.25,
+  probeLeaseMs: 10_000,
 };
 
 /**
@@ -64,11 +68,15 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     onEvent: options.onEvent,
   });
   const concurrency = new RedisConcurrency(link, { ...settings, processId });
+  const breakers = new RedisBreakers(link, { ...settings, processId });
   return {
     processId,
     take: (key, cost, limit) => concurrency.take(key, cost, limit),
     give: (key, cost) => concurrency.give(key, cost),
     watch: (key, wake) => concurrency.watch(key, wake),
+    read: (key) => breakers.read(key),
+    write: (key, change) => breakers.write(key, change),
+    probe: (key, openedAt) => breakers.probe(key, openedAt),
     close: async () => {
       concurrency.stop();
       await link.close();
@@ -78,7 +86,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
 
 function validate(settings: Settings): void {
   const problems: string[] = [];
-  const positive = (field: 'leaseTtlMs' | 'commandTimeoutMs' | 'connectTimeoutMs' | 'retryAfterMs'): void => {
+  const positive = (field: 'leaseTtlMs' | 'commandTimeoutMs' | 'connectTimeoutMs' | 'retryAfterMs' | 'probeLeaseMs'): void => {
     const value = settings[field];
     if (!(Number.isFinite(value) && value > 0)) problems.push(`redis store ${field} must be a positive number of ms (got ${value}).`);
   };
@@ -86,6 +94,7 @@ function validate(settings: Settings): void {
   positive('commandTimeoutMs');
   positive('connectTimeoutMs');
   positive('retryAfterMs');
+  positive('probeLeaseMs');
   if (settings.commandTimeoutMs >= settings.leaseTtlMs / 3) {
     problems.push(`redis store commandTimeoutMs (${settings.commandTimeoutMs}) must be under a third of leaseTtlMs (${settings.leaseTtlMs}), so a slow renewal cannot outlive a lease.`);
   }

@@ -15,13 +15,19 @@ export interface WorkerConfig {
 
 /** Parent to worker: run `calls` calls at once. */
 export interface RunRequest {
+  type: 'run';
   calls: number;
   model: string;
   /** `mixed`: every other call a stream; `generate`: only generate. */
   kinds: 'mixed' | 'generate';
 }
 
+/** Parent to worker: what a worker is asked. */
+export type ParentMessage = RunRequest | { type: 'state' };
+
 export type WorkerMessage =
   | { type: 'ready'; processId: string }
   /** Outcomes by kind (`ok`, or an error's code and status), and when the first call was served (epoch ms). */
-  | { type: 'done'; outcomes: Record<string, number>; firstServedAt: number | undefined };
+  | { type: 'done'; outcomes: Record<string, number>; firstServedAt: number | undefined }
+  /** The breaker as this process sees it. */
+  | { type: 'state'; state: string; retryAfterMs: number };

@@ -8,7 +8,7 @@ import { createRouter, RouterError } from '@router/core';
 import { CircuitBreaker, ConcurrencyLimiter } from '@router/core/reliability';
 import { createFeatherlessBackend } from '@router/featherless';
 import { createRedisStore } from '@router/redis';
-import type { RunRequest, WorkerConfig, WorkerMessage } from './protocol.ts';
+import type { ParentMessage, RunRequest, WorkerConfig, WorkerMessage } from './protocol.ts';
 
 const config = JSON.parse(process.env.WORKER_CONFIG!) as WorkerConfig;
 const store = createRedisStore({
@@ -60,8 +60,9 @@ async function run(request: RunRequest): Promise<void> {
   send({ type: 'done', outcomes, firstServedAt });
 }
 
-process.on('message', (message: RunRequest) => {
-  void run(message);
+process.on('message', (message: ParentMessage) => {
+  if (message.type === 'run') void run(message);
+  else send({ type: 'state', state: breaker?.state ?? 'none', retryAfterMs: breaker?.retryAfterMs ?? 0 });
 });
 process.on('disconnect', () => {
   void store.close().finally(() => process.exit(0));

@@ -2,6 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RunRequest, WorkerConfig, WorkerMessage } from './protocol.ts';
 
+type Reply<T extends WorkerMessage['type']> = Extract<WorkerMessage, { type: T }>;
+
 const workerScript = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
 /** A worker process and the messages it sent. */
@@ -20,27 +22,44 @@ export class Worker {
     });
     this.child.stderr!.setEncoding('utf8').on('data', (text: string) => (this.stderr += text));
     this.child.on('message', (message: WorkerMessage) => {
+      if (message.type === 'ready') this.processId = message.processId;
       this.#messages.push(message);
       for (const wake of this.#waiters.splice(0)) wake();
     });
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  /** The first message of a type, once it arrives (rejects if the worker exits first). */
-  async next<T extends WorkerMessage['type']>(type: T): Promise<Extract<WorkerMessage, { type: T }>> {
+  /** This worker's process id in Redis, once it is ready. */
+  processId = '';
+
+  /** Takes the oldest unread message of a type, once it arrives (rejects if the worker exits first). */
+  async next<T extends WorkerMessage['type']>(type: T): Promise<Reply<T>> {
     const exitedFirst = this.exited.then(({ code, signal }) => {
       throw new Error(`worker exited (${code ?? signal}) before sending ${type}: ${this.stderr.trim()}`);
     });
     exitedFirst.catch(() => undefined);
     for (;;) {
-      const found = this.#messages.find((message) => message.type === type);
-      if (found) return found as Extract<WorkerMessage, { type: T }>;
+      const at = this.#messages.findIndex((message) => message.type === type);
+      if (at >= 0) return this.#messages.splice(at, 1)[0] as Reply<T>;
       await Promise.race([new Promise<void>((resolve) => this.#waiters.push(resolve)), exitedFirst]);
     }
   }
 
-  run(request: RunRequest): void {
-    this.child.send(request);
+  /** Runs calls and waits for their outcomes. */
+  async run(request: Omit<RunRequest, 'type'>): Promise<Reply<'done'>> {
+    this.child.send({ type: 'run', ...request });
+    return this.next('done');
+  }
+
+  /** Starts calls; their outcomes come as a `done` message. */
+  start(request: Omit<RunRequest, 'type'>): void {
+    this.child.send({ type: 'run', ...request });
+  }
+
+  /** The breaker as the worker sees it now. */
+  async breaker(): Promise<Reply<'state'>> {
+    this.child.send({ type: 'state' });
+    return this.next('state');
   }
 
   /** Ends the worker the ordinary way (it closes its store) and waits for it. */
