@@ -131,7 +131,7 @@ export class RedisConcurrency implements ConcurrencyStore {
 
   #run(script: Script, key: string, args: readonly (string | number)[], always = false): Promise<unknown> {
     const base = `${this.#settings.prefix}:{${key}}`;
-    const keys = [`${base}:units`, `${base}:leases`, `${base}:line`, `${base}:seq`];
+    const keys = [`${base}:units`, `${base}:leases`, `${base}:line`, `${base}:seq`, `${base}:needs`];
     return this.#link.run(script, keys, [this.#channel(key), this.#settings.processId, ...args], always);
   }
 

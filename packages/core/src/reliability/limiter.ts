@@ -210,14 +210,14 @@ export class ConcurrencyLimiter {
     if (this.#queue[0] === head) {
       this.#queue.shift();
       head.settle();
-      this.#watchWhileWaiting();
+      if (this.#queue.length === 0) this.#watchWhileWaiting();
     } else {
       this.#give(head.cost);
     }
     return true;
   }
 
-  /** A shared store's releases happen in other processes too: listen for them while anyone waits here. */
+  /** A shared store's releases happen in other processes too: after a refusal, listen for them until nobody waits here. */
   #watchWhileWaiting(): void {
     if (this.#queue.length > 0) {
       this.#unwatch ??= this.#store.watch?.(this.#key, () => this.#drain());
