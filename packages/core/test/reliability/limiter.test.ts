@@ -138,6 +138,37 @@ describe('ConcurrencyLimiter', () => {
     expect(used).toBe(0);
   });
 
+  it('asks an asynchronous store about several waiters at once while it grants them all, still in queue order', async () => {
+    const memory = createMemoryStore();
+    let asking = 0;
+    let mostAsking = 0;
+    const roundTrip: ConcurrencyStore = {
+      async take(key, cost, limit) {
+        mostAsking = Math.max(mostAsking, ++asking);
+        await tick(1);
+        asking--;
+        return memory.take(key, cost, limit) as boolean;
+      },
+      give: async (key, cost) => memory.give(key, cost),
+    };
+    const limiter = new ConcurrencyLimiter({ limit: 100, store: roundTrip });
+    const order: number[] = [];
+    const slots = await Promise.all(Array.from({ length: 40 }, (_, i) => limiter.acquire().then((slot) => (order.push(i), slot))));
+    expect(order).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(mostAsking).toBeGreaterThan(1);
+    for (const slot of slots) slot.release();
+    // Past the limit the window closes again: units taken behind a refused waiter go back, and it waits its turn.
+    const small = new ConcurrencyLimiter({ limit: 2, store: roundTrip, key: 'small' });
+    const held = await Promise.all([small.acquire(), small.acquire()]);
+    const next = [small.acquire(), small.acquire()];
+    await tick(5);
+    expect(small.queued).toBe(2);
+    held[0]!.release();
+    (await next[0]!).release();
+    held[1]!.release();
+    (await next[1]!).release();
+  });
+
   it('a caller waiting on a shared store is woken by a release through another limiter, and stops watching once served', async () => {
     const memory = createMemoryStore();
     const watchers = new Set<() => void>();
