@@ -26,8 +26,8 @@ if #dead > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
   redis.call('PUBLISH', ARGV[1], 'dead')
 end
-local function keep(ttl)
-  for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ttl * 4) end
+local function keep(ttl, keys)
+  for _, i in ipairs(keys) do redis.call('PEXPIRE', KEYS[i], ttl * 4) end
 end
 `;
 
@@ -38,8 +38,8 @@ end
  * starves), while units nobody waits for are taken at once. A process served
  * from the line goes to its back if it still has callers waiting, so
  * processes take turns. Answers 1, or, refused, -(1 + ms until the next
- * lease may end), so a waiter can look again the moment a dead process's
- * units come free.
+ * lease of another process may end), so a waiter can look again the moment
+ * a dead process's units come free.
  */
 export const TAKE: Script = script(
   `${PRELUDE}
@@ -56,7 +56,9 @@ for _, p in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
 end
 if used + ahead + cost > limit then
   redis.call('HSET', KEYS[5], proc, cost)
-  local next = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2]
+  keep(ttl, {5})
+  local soonest = redis.call('ZRANGE', KEYS[2], 0, 1, 'WITHSCORES')
+  local next = soonest[1] == proc and soonest[4] or soonest[2]
   return -(1 + (next and math.max(0, tonumber(next) - now) or ttl))
 end
 redis.call('HINCRBY', KEYS[1], proc, cost)
@@ -65,7 +67,8 @@ if inLine then
   redis.call('ZREM', KEYS[3], proc)
   if ARGV[6] == '1' then redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), proc) else redis.call('HDEL', KEYS[5], proc) end
 end
-keep(ttl)
+-- The line's keys expire through the heartbeat, which also runs while a process waits.
+keep(ttl, {1, 2})
 return 1
 `,
   5,
@@ -102,7 +105,7 @@ elseif redis.call('ZREM', KEYS[3], proc) == 1 then
   if redis.call('ZCARD', KEYS[3]) > 0 then redis.call('PUBLISH', ARGV[1], 'left') end
 end
 if held ~= 0 or waiting then redis.call('ZADD', KEYS[2], now + ttl, proc) else redis.call('ZREM', KEYS[2], proc) end
-keep(ttl)
+keep(ttl, {1, 2, 3, 4, 5})
 return 1
 `,
   5,

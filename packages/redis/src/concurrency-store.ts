@@ -13,6 +13,9 @@ export interface ConcurrencySettings {
 
 /** What this process knows about one limiter key. */
 interface KeyState {
+  /** Its Redis keys (one hash slot) and wake-up channel. */
+  keys: readonly string[];
+  channel: string;
   /** Units this process holds in Redis, as it counts them (gives are subtracted before they are sent). */
   held: number;
   /** Takes sent and not yet answered: while any is, the count in Redis may be ahead of `held`. */
@@ -76,13 +79,13 @@ export class RedisConcurrency implements ConcurrencyStore {
 
   watch(key: string, wake: () => void): () => void {
     const state = this.#state(key);
-    if (state.wakes.size === 0) this.#link.subscribe(this.#channel(key), () => this.#wake(key));
+    if (state.wakes.size === 0) this.#link.subscribe(state.channel, () => this.#wake(key));
     state.wakes.add(wake);
     this.#beat(key, state);
     this.#beatWhileBusy();
     return () => {
       if (!state.wakes.delete(wake) || state.wakes.size > 0) return;
-      this.#link.unsubscribe(this.#channel(key));
+      this.#link.unsubscribe(state.channel);
       this.#beat(key, state);
     };
   }
@@ -109,7 +112,9 @@ export class RedisConcurrency implements ConcurrencyStore {
   #state(key: string): KeyState {
     let state = this.#keys.get(key);
     if (!state) {
-      state = { held: 0, taking: 0, local: [], localUsed: 0, wakes: new Set(), leaseTimer: undefined };
+      const base = `${this.#settings.prefix}:{${key}}`;
+      const keys = [`${base}:units`, `${base}:leases`, `${base}:line`, `${base}:seq`, `${base}:needs`];
+      state = { keys, channel: `${base}:wake`, held: 0, taking: 0, local: [], localUsed: 0, wakes: new Set(), leaseTimer: undefined };
       this.#keys.set(key, state);
     }
     return state;
@@ -130,13 +135,8 @@ export class RedisConcurrency implements ConcurrencyStore {
   }
 
   #run(script: Script, key: string, args: readonly (string | number)[], always = false): Promise<unknown> {
-    const base = `${this.#settings.prefix}:{${key}}`;
-    const keys = [`${base}:units`, `${base}:leases`, `${base}:line`, `${base}:seq`, `${base}:needs`];
-    return this.#link.run(script, keys, [this.#channel(key), this.#settings.processId, ...args], always);
-  }
-
-  #channel(key: string): string {
-    return `${this.#settings.prefix}:{${key}}:wake`;
+    const { keys, channel } = this.#state(key);
+    return this.#link.run(script, keys, [channel, this.#settings.processId, ...args], always);
   }
 
   /**
