@@ -3,5 +3,6 @@ import { sourceResolution } from '../../vitest.shared.ts';
 
 export default defineProject({
   ...sourceResolution,
-  test: { name: 'redis', include: ['test/**/*.test.ts'] },
+  // Outages, restarts and leases take real seconds; on a busy 2-core machine they take more.
+  test: { name: 'redis', include: ['test/**/*.test.ts'], testTimeout: 30_000 },
 });
