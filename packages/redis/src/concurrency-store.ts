@@ -90,10 +90,11 @@ export class RedisConcurrency implements ConcurrencyStore {
     };
   }
 
-  /** Stops the heartbeat. Leases held by this process then end within their TTL. */
+  /** Stops the heartbeat and the wake-ups. Leases held by this process then end within their TTL. */
   stop(): void {
     clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
+    for (const state of this.#keys.values()) clearTimeout(state.leaseTimer);
   }
 
   /** Fail open: a local budget of `localShare` of the limit (at least one unit); fail closed: a typed error. */
