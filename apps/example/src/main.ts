@@ -4,6 +4,7 @@ import type { Simulator } from '@router/testing';
 import { CallLog } from './calls.ts';
 import { composeRouter } from './compose.ts';
 import { readConfig, usage, UsageError, type AppConfig } from './config.ts';
+import { loadDotEnv } from './env.ts';
 import { Memory } from './memory.ts';
 import { turnSummary } from './render.ts';
 import { startSimulatedServices } from './simulated.ts';
@@ -61,6 +62,8 @@ async function runTurn(config: AppConfig, memory: Memory, router: ReturnType<typ
 async function main(): Promise<number> {
   let config: AppConfig;
   try {
+    // Before any key is read, so a key in .env selects live mode.
+    loadDotEnv();
     const read = readConfig(process.argv.slice(2), process.env);
     if (read === 'help') {
       out(`${usage}\n`);

@@ -9,10 +9,10 @@ function pad(cells: string[], widths: number[]): string {
 
 /** The table of every call in a turn. */
 export function callTable(calls: readonly CallRecord[]): string {
-  const header = ['operation', 'backend', 'model', 'attempts', 'ttft', 'total', ''];
+  const header = ['operation', 'backend', 'adapter', 'model', 'attempts', 'ttft', 'total', ''];
   const rows = [...calls]
     .sort((a, b) => a.startedAt - b.startedAt)
-    .map((call) => [call.op, call.backend, call.model, String(call.attempts), secs(call.ttftMs), secs(call.ms), call.ok ? '' : 'failed']);
+    .map((call) => [call.op, call.backend, call.adapter ?? '-', call.model, String(call.attempts), secs(call.ttftMs), secs(call.ms), call.ok ? '' : 'failed']);
   const widths = header.map((_, i) => Math.max(header[i]!.length, ...rows.map((row) => row[i]!.length)));
   return [pad(header, widths), pad(widths.map((w) => '-'.repeat(w)), widths), ...rows.map((row) => pad(row, widths))].join('\n');
 }

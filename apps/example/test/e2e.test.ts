@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Dialect, type LoggedRequest, type Simulator } from '@router/testing';
@@ -34,7 +34,7 @@ afterEach(() => {
 });
 
 /** Runs the app as a user would, in live mode, every base URL pointed at the simulator. */
-function runApp(args: string[], env: Record<string, string> = {}): Promise<Run> {
+function runApp(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -50,6 +50,7 @@ function runApp(args: string[], env: Record<string, string> = {}): Promise<Run> 
           ...env,
         },
         timeout: 60_000,
+        ...(cwd !== undefined && { cwd }),
       },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );
@@ -59,13 +60,26 @@ function runApp(args: string[], env: Record<string, string> = {}): Promise<Run> 
 const calls = (dialect: Dialect, path?: string): LoggedRequest[] =>
   simulator.requests.filter((r) => r.dialect === dialect && (path === undefined || r.path === path));
 
+describe('.env', () => {
+  it('is loaded from the working directory, and the environment wins over it', async () => {
+    const home = join(dir, 'with-dotenv');
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, '.env'), ['# as copied from .env.example', 'NARRATIVE_MODEL=Qwen/Qwen2.5-7B-Instruct', 'FEATHERLESS_API_KEY=rc_from-dotenv-loses', ''].join('\n'));
+    const run = await runApp(['--json', '--characters', 'Ada,Brom'], {}, home);
+    expect(run.code, run.stderr).toBe(0);
+    const narrative = calls('featherless', '/chat/completions');
+    expect(narrative).toHaveLength(1);
+    expect(narrative[0]).toMatchObject({ model: 'Qwen/Qwen2.5-7B-Instruct', headers: { authorization: fingerprint(KEYS.featherless) } });
+  });
+});
+
 describe('a live-mode turn against the simulator', () => {
   let run: Run;
   let output: {
     mode: string;
     reply: string;
     stateUpdates: { from: string; to: string; update?: { affinity: number; reason: string } }[];
-    calls: { op: string; backend: string; model: string; attempts: number; ms: number; ok: boolean }[];
+    calls: { op: string; backend: string; adapter?: string; model: string; attempts: number; ms: number; ok: boolean }[];
     turnMs: number;
   };
   let requests: LoggedRequest[];
@@ -136,11 +150,15 @@ describe('a live-mode turn against the simulator', () => {
 
   it('reports every call with its backend and model', () => {
     const byOp = (op: string) => output.calls.filter((c) => c.op === op);
-    expect(byOp('stream')).toMatchObject([{ backend: 'featherless', ok: true }]);
+    expect(byOp('stream')).toMatchObject([{ backend: 'narrative', adapter: 'featherless', ok: true }]);
     expect(byOp('generate')).toHaveLength(6);
-    expect(byOp('generate').every((c) => c.backend === 'openrouter' && c.ok)).toBe(true);
-    expect(byOp('embed').every((c) => c.backend === 'mlx')).toBe(true);
-    expect(output.turnMs).toBeGreaterThan(0);
+    expect(byOp('generate').every((c) => c.backend === 'classifier' && c.adapter === 'openrouter' && c.ok)).toBe(true);
+    expect(byOp('embed').every((c) => c.backend === 'local' && c.adapter === 'mlx')).toBe(true);
+    // The simulated classifier answers 150 ms after each request (1 ms of slack for its millisecond clock):
+    // each classifier call, and so the turn, took at least that; the turn waits for them and the narrative.
+    for (const call of byOp('generate')) expect(call.ms).toBeGreaterThanOrEqual(150 - 1);
+    expect(output.turnMs).toBeGreaterThanOrEqual(150 - 1);
+    expect(Math.max(...[...byOp('generate'), ...byOp('stream')].map((c) => c.ms))).toBeLessThanOrEqual(output.turnMs);
   });
 });
 

@@ -30,8 +30,10 @@ export interface CallEndEvent extends CallEventBase {
   durationMs: number;
   ttftMs?: number;
   outputChars: number;
-  /** The backend that finally served (differs from `backend` after a fallback). */
+  /** The backend that finally served, by the router's key for it (differs from `backend` after a fallback). */
   servedBy: string;
+  /** The adapter that served, by its own name (`featherless` where `servedBy` says `narrative`). */
+  adapter: string;
   attempts: number;
   finishReason?: FinishReason;
   usage?: Usage;

@@ -43,6 +43,14 @@ export interface WireChunk {
 
 const ended: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
+/** Aborts the SDK stream's request, body read included, when `signal` fires (at once if it has). */
+function abortWith(signal: AbortSignal, stream: AsyncIterable<WireChunk>): void {
+  const controller = (stream as { controller?: AbortController }).controller;
+  if (!controller) return;
+  if (signal.aborted) controller.abort(signal.reason);
+  else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+}
+
 /**
  * Turns SDK chunks (or the promise of them) into core's stream parts. The
  * finish part is held back until the stream ends, because usage may come in
@@ -58,7 +66,11 @@ const ended: IteratorReturnResult<undefined> = { done: true, value: undefined };
  * streams in flight. Ending the iterator early ends the SDK's, which aborts
  * the request.
  */
-export function toStreamParts(chunks: AsyncIterable<WireChunk> | Promise<AsyncIterable<WireChunk>>): AsyncIterableIterator<StreamPart, undefined> {
+export function toStreamParts(
+  chunks: AsyncIterable<WireChunk> | Promise<AsyncIterable<WireChunk>>,
+  /** Aborts the SDK's stream (its `controller`) when it fires: the call's signal, when the SDK was not handed it. */
+  abortOn?: AbortSignal,
+): AsyncIterableIterator<StreamPart, undefined> {
   let source: AsyncIterator<WireChunk> | undefined;
   let opening: Promise<AsyncIterator<WireChunk>> | undefined;
   let finishReason: FinishReason | undefined;
@@ -95,7 +107,10 @@ export function toStreamParts(chunks: AsyncIterable<WireChunk> | Promise<AsyncIt
     },
     next: () => {
       if (source) return source.next().then(read);
-      opening ??= Promise.resolve(chunks).then((opened) => (source = opened[Symbol.asyncIterator]()));
+      opening ??= Promise.resolve(chunks).then((opened) => {
+        if (abortOn) abortWith(abortOn, opened);
+        return (source = opened[Symbol.asyncIterator]());
+      });
       return opening.then((opened) => opened.next()).then(read);
     },
     return: async () => {

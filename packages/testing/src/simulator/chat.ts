@@ -158,6 +158,7 @@ async function streamCompletion(ctx: CompletionContext, request: ChatRequest, pl
     sse.data(encoder.usage(usageOf(ctx, promptTokens(request), plan.tokens.length), plan.finishReason));
   }
   sse.data('[DONE]');
+  if (profile.endDelayMs > 0 && !((await sse.flush()) && (await exchange.finishing(profile.endDelayMs)))) return;
   await sse.end();
 }
 

@@ -20,6 +20,13 @@ export interface ModelProfile {
   /** Embedding vector length (default 384); a request's `dimensions` overrides it. */
   embeddingDimensions: number;
   /**
+   * Streams: milliseconds between the last event (`[DONE]`) and the end of the response (default 0),
+   * as when a proxy ends the response a moment after the last event. The request holds its Featherless
+   * plan units until then even if the client leaves at `[DONE]`, so a client that frees its own slot
+   * there, before the response is over, meets 429s.
+   */
+  endDelayMs: number;
+  /**
    * A fixed reply instead of the generated text. It is tokenised the same way (words with their
    * trailing whitespace) and `outputTokens` is ignored; `max_tokens` still cuts it.
    */
@@ -61,6 +68,11 @@ export interface SimulatorOptions {
   logBodies?: boolean;
   /** The log keeps at most this many of the most recent requests (default 10000). */
   maxLogEntries?: number;
+  /**
+   * Largest request body accepted, in bytes (default 4 MiB). A larger one gets 413 in the dialect's
+   * error shape as soon as it passes the cap; the rest is read and dropped, never buffered.
+   */
+  maxBodyBytes?: number;
 }
 
 /** A running simulator. Close it when the test ends. */
