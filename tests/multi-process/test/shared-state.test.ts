@@ -98,7 +98,7 @@ describe('one Featherless plan shared by several processes through Redis', () =>
     const { outcomes, firstServedAt } = await survivor!.next('done');
     expect(outcomes).toEqual({ ok: 8 });
     expect(refusedByPlan()).toBe(0);
-    console.info(`units back ${firstServedAt! - killedAt} ms after SIGKILL (lease TTL 2000 ms, renewed every 667 ms)`);
+    console.info(`first call served ${firstServedAt! - killedAt} ms after SIGKILL (its units came back when the lease ended: TTL 2000 ms, renewed every 667 ms)`);
   });
 
   for (const onRedisDown of ['closed', 'open'] as const) {
