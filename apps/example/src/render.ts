@@ -21,10 +21,11 @@ export function callTable(calls: readonly CallRecord[]): string {
 export function turnSummary(result: TurnResult, sequential: boolean): string {
   const lines: string[] = ['', 'Relationship updates:'];
   for (const pair of result.stateUpdates) {
+    const via = pair.servedBy ? `  [${pair.servedBy.backend}]` : '';
     lines.push(
       pair.update
-        ? `  ${pair.from} -> ${pair.to}: ${pair.update.affinity > 0 ? '+' : ''}${pair.update.affinity}  ${pair.update.reason}`
-        : `  ${pair.from} -> ${pair.to}: failed (${pair.error})`,
+        ? `  ${pair.from} -> ${pair.to}: ${pair.update.affinity > 0 ? '+' : ''}${pair.update.affinity}  ${pair.update.reason}${via}`
+        : `  ${pair.from} -> ${pair.to}: failed (${pair.error})${via}`,
     );
   }
   const sumOfCalls = result.calls.reduce((total, call) => total + call.ms, 0);

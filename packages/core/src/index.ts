@@ -63,6 +63,8 @@ export type {
   RoutingTable,
   RuleKind,
 } from './router.ts';
+// `alias()` and the strategies are in `@router/core/routing`; what the router shows of them is here.
+export type { AliasExplanation, DeploymentExplanation, ModelAlias } from './routing/alias-route.ts';
 export { defaultLocalPrefixes, seedPolicy } from './presets.ts';
 export type { SeedPolicyOptions } from './presets.ts';
 export type {
@@ -71,6 +73,7 @@ export type {
   BreakerEvent,
   CallEndEvent,
   CallErrorEvent,
+  CallRequest,
   CallStartEvent,
   FallbackEvent,
   FirstChunkEvent,

@@ -1,8 +1,9 @@
 import { lacks, neededCapability } from './capabilities.ts';
 import { ConfigurationError, NoRouteError, toRouterError, type RouterError } from './errors.ts';
-import { emit, type CallStartEvent, type RouterListener } from './events.ts';
+import { emit, type CallRequest, type CallStartEvent, type RouterListener } from './events.ts';
 import type { BreakerState } from './reliability/breaker.ts';
 import { createChainClient, type BackendPolicy, type ChainLink, type FallbackTarget, type RouteClient, type RoutePolicy } from './reliability/chain.ts';
+import { setupAliases, type AliasExplanation, type ModelAlias } from './routing/alias-route.ts';
 import { optionsFor } from './scoping.ts';
 import { CompletionStream, settled } from './stream.ts';
 import { createTimingLog, timingLogFormatFromEnv, type TimingLogFormat } from './timing-log.ts';
@@ -61,9 +62,15 @@ export interface RouterConfig extends RoutingTable {
    * without rule-level settings) are called directly, at no cost.
    */
   reliability?: Readonly<Record<string, BackendPolicy>>;
+  /**
+   * Model aliases: a public model id served by several deployments, made
+   * with `alias()` from `@router/core/routing`. An alias is matched before
+   * the rules, for every operation.
+   */
+  aliases?: Readonly<Record<string, ModelAlias>>;
 }
 
-export type RuleKind = 'prefix' | 'model' | 'pattern' | 'when' | 'default';
+export type RuleKind = 'prefix' | 'model' | 'pattern' | 'when' | 'default' | 'alias';
 
 export interface RouteExplanation {
   model: string;
@@ -81,6 +88,8 @@ export interface RouteExplanation {
    * (`embeddings` for embed, `jsonMode` for a `responseFormat`); the routed backend may be one of them.
    */
   skipped?: { backend: string; capability: Capability }[];
+  /** For an alias: its deployments, their health and scores, and why the chosen one. */
+  alias?: AliasExplanation;
 }
 
 export interface Router extends LLMClient {
@@ -260,6 +269,14 @@ export function createRouter(config: RouterConfig): Router {
     if (!names.has(name)) problems.push(`reliability.${name} is for unknown backend "${name}".`);
     checkFallbacks(`reliability.${name}`, policy.fallbacks, names, problems);
   }
+  // Aliases are checked with everything else, and built once the listeners exist.
+  const buildAliases = setupAliases(config.aliases, {
+    backends,
+    reliability,
+    problems,
+    checkFallbacks: (at, fallbacks) => checkFallbacks(at, fallbacks, names, problems),
+    routesExactly: (model) => [...chat.rules, ...embeddings.rules].some((rule) => rule.kind === 'model' && rule.matches(model)),
+  });
   if (problems.length > 0) throw new ConfigurationError(problems);
 
   const listeners: RouterListener[] = [...(config.listeners ?? [])];
@@ -284,7 +301,11 @@ export function createRouter(config: RouterConfig): Router {
     if (table.default !== undefined) table.serving ??= serve(table.default);
   }
 
-  const resolve = (model: string, operation: Operation): { name: string; client: RouteClient; direct: boolean } => {
+  const aliases = buildAliases({ chain: (links) => createChainClient(links, listeners) });
+
+  const resolve = (model: string, operation: Operation): Target => {
+    const alias = aliases.size === 0 ? undefined : aliases.get(model);
+    if (alias) return { name: model, client: alias.client, direct: false };
     const table = operation === 'embed' ? embeddings : chat;
     const found = route(table, model);
     if (!found) throw new NoRouteError(model, operation);
@@ -294,12 +315,13 @@ export function createRouter(config: RouterConfig): Router {
 
   /** Runs one call with its start, and its end or error, reported to the listeners. */
   const observe = async <R extends Completion | Embeddings>(
-    base: Omit<CallStartEvent, 'type'>,
+    base: Omit<CallStartEvent, 'type' | 'request'>,
+    request: CallRequest,
     run: (callId: number) => Promise<R>,
     outputChars: (result: R) => number,
   ): Promise<R> => {
     const started = performance.now();
-    emit(listeners, { type: 'call-start', ...base });
+    emit(listeners, { type: 'call-start', ...base, request: () => request });
     try {
       const result = await run(base.callId);
       emit(listeners, {
@@ -312,6 +334,7 @@ export function createRouter(config: RouterConfig): Router {
         attempts: result.attempts,
         ...('finishReason' in result && { finishReason: result.finishReason }),
         ...(result.usage && { usage: result.usage }),
+        result: () => result,
       });
       return result;
     } catch (error) {
@@ -327,6 +350,8 @@ export function createRouter(config: RouterConfig): Router {
 
     explain(model, operation = 'generate', options = {}) {
       const table = operation === 'embed' ? embeddings : chat;
+      const alias = aliases.get(model);
+      if (alias) return { model, table: table.name, ...alias.explain(operation) };
       const found = route(table, model);
       const links = found ? (found.rule ?? table).serving!.links : [];
       const capability = neededCapability(operation, { model, ...options });
@@ -369,7 +394,7 @@ export function createRouter(config: RouterConfig): Router {
       // Without subscribers the router adds nothing else to the call.
       if (listeners.length === 0) return call();
       const base = { callId: ++nextCallId, operation: 'generate' as const, backend: target.name, model: options.model, inputChars: messageChars(messages) };
-      return observe(base, call, (completion) => completion.text.length);
+      return observe(base, { options, messages }, call, (completion) => completion.text.length);
     },
 
     stream(messages: readonly Message[], options: CallOptions): CompletionStream {
@@ -393,7 +418,7 @@ export function createRouter(config: RouterConfig): Router {
       let inputChars = 0;
       for (const text of inputs) inputChars += text.length;
       const base = { callId: ++nextCallId, operation: 'embed' as const, backend: target.name, model: options.model, inputChars, inputs: inputs.length };
-      return observe(base, call, () => 0);
+      return observe(base, { options, input }, call, () => 0);
     },
   };
   return markTyped(router);
@@ -474,7 +499,7 @@ function observedStream(listeners: readonly RouterListener[], target: Target, me
       sink.reject(typed);
       return typed;
     };
-    emit(listeners, { type: 'call-start', ...base });
+    emit(listeners, { type: 'call-start', ...base, request: () => ({ options, messages }) });
     const inner = servedStream(target, options.model, target.client.stream(messages, scoped(target, options), base.callId));
     // An abort ends the call while nobody reads: report it and settle the completion then, not at the next read.
     settled(inner).catch(reportError);
@@ -501,6 +526,7 @@ function observedStream(listeners: readonly RouterListener[], target: Target, me
         attempts: completion.attempts,
         finishReason: completion.finishReason,
         ...(completion.usage && { usage: completion.usage }),
+        result: () => completion,
       });
       sink.resolve(completion);
     } catch (error) {
