@@ -127,6 +127,25 @@ describe('createRedisStore', () => {
     expect(order.indexOf('other'), order.join()).toBeLessThanOrEqual(1);
   });
 
+  it('does not let small requests from another process starve a large one waiting in line', async () => {
+    const key = freshKey();
+    const largeStore = processStore();
+    const large = new ConcurrencyLimiter({ limit: 2, store: largeStore, key });
+    const small = new ConcurrencyLimiter({ limit: 2, store: processStore(), key });
+    const held = await small.acquire();
+    const waitingLarge = large.acquire(2);
+    await until(() => inLine(key, largeStore));
+    // The small process gives its unit back and asks again at once: the large request, ahead in line, comes first.
+    held.release();
+    const again = small.acquire();
+    const order: string[] = [];
+    const largeSlot = await waitingLarge.then((slot) => (order.push('large'), slot));
+    expect(small.queued).toBe(1);
+    largeSlot.release();
+    (await again.then((slot) => (order.push('small'), slot))).release();
+    expect(order).toEqual(['large', 'small']);
+  });
+
   it('gives back the slots of a process that stopped renewing its lease (as after SIGKILL) once the lease ends', async () => {
     const key = freshKey();
     const dying = processStore({ leaseTtlMs: 1_500, commandTimeoutMs: 400 });
