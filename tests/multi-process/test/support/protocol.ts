@@ -8,6 +8,7 @@ export interface WorkerConfig {
   baseURL: string;
   planUnits: number;
   leaseTtlMs: number;
+  commandTimeoutMs: number;
   onRedisDown: 'open' | 'closed';
   localShare: number;
   breaker?: Pick<CircuitBreakerOptions, 'failureThreshold' | 'coolDownMs'>;

@@ -15,6 +15,7 @@ const store = createRedisStore({
   url: config.redisUrl,
   prefix: config.prefix,
   leaseTtlMs: config.leaseTtlMs,
+  commandTimeoutMs: config.commandTimeoutMs,
   onRedisDown: config.onRedisDown,
   localShare: config.localShare,
 });
