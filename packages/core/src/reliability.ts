@@ -8,3 +8,5 @@ export type { BreakerState, CircuitBreakerOptions } from './reliability/breaker.
 export type { BreakerStore, SharedBreakerState } from './reliability/breaker-store.ts';
 export { ConcurrencyLimiter, createMemoryStore } from './reliability/limiter.ts';
 export type { ConcurrencyLimiterOptions, ConcurrencyStore, Slot } from './reliability/limiter.ts';
+export { createMemoryRateStore, RateLimiter } from './reliability/rate-limiter.ts';
+export type { RateLimiterOptions, RateStore } from './reliability/rate-limiter.ts';
