@@ -1,10 +1,11 @@
 import { ConfigurationError } from '@router/core';
-import type { BreakerStore, ConcurrencyStore } from '@router/core/reliability';
+import type { BreakerStore, ConcurrencyStore, RateStore } from '@router/core/reliability';
 import { RedisBreakers } from './breaker-store.ts';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { RedisConcurrency } from './concurrency-store.ts';
 import { RedisLink, type RedisStoreEvent } from './link.ts';
+import { RedisRates } from './rate-store.ts';
 
 export interface RedisStoreOptions {
   /** Where Redis is: `redis://[[user]:password@]host[:port][/db]` or `rediss://` for TLS. Default `redis://127.0.0.1:6379`. */
@@ -29,8 +30,10 @@ export interface RedisStoreOptions {
   onEvent?: (event: RedisStoreEvent) => void;
 }
 
-/** A store on Redis for `ConcurrencyLimiter`s and `CircuitBreaker`s in several processes. */
+/** A store on Redis for `ConcurrencyLimiter`s, `CircuitBreaker`s and `RateLimiter`s in several processes. */
 export interface RedisStore extends ConcurrencyStore, BreakerStore {
+  /** The store for `RateLimiter`s (a separate object: its `take` answers a wait, not a grant). */
+  readonly rates: RateStore;
   /** This process's id in Redis (host, pid and a random part). */
   readonly processId: string;
   /** Stops the heartbeat and closes the connections. Slots still held are freed by their lease TTL. */
@@ -71,6 +74,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
   const breakers = new RedisBreakers(link, { ...settings, processId });
   return {
     processId,
+    rates: new RedisRates(link, settings),
     take: (key, cost, limit) => concurrency.take(key, cost, limit),
     give: (key, cost) => concurrency.give(key, cost),
     watch: (key, wake) => concurrency.watch(key, wake),
