@@ -161,3 +161,16 @@ describe('one circuit breaker shared by several processes through Redis', () => 
     for (const worker of group) expect((await worker.run({ calls: 2, model, kinds: 'generate' })).outcomes).toEqual({ ok: 2 });
   });
 });
+
+describe('one rate limit shared by several processes through Redis', () => {
+  it('4 processes × 10 calls under 12 requests a minute: 12 reach the backend in all, the rest are refused at once', { timeout: 60_000 }, async () => {
+    // A refused call would have to wait 5 s for the next request of the minute; it may wait 1 ms, so it fails at once.
+    const group = await start(4, { rate: { requestsPerMinute: 12, maxWaitMs: 1 } });
+    const results = await Promise.all(group.map((worker) => worker.run({ calls: 10, model, kinds: 'mixed' })));
+    const totals: Record<string, number> = {};
+    for (const { outcomes } of results) add(totals, outcomes);
+    // Refused calls end in TimeoutError (phase queue), which is retryable: a fallback would take them.
+    expect(totals).toEqual({ ok: 12, timeout: 28 });
+    expect(sim.requests).toHaveLength(12);
+  });
+});

@@ -1,4 +1,4 @@
-import type { CircuitBreakerOptions } from '@router/core/reliability';
+import type { CircuitBreakerOptions, RateLimiterOptions } from '@router/core/reliability';
 
 /** What a worker is started with (as JSON in `WORKER_CONFIG`). */
 export interface WorkerConfig {
@@ -12,6 +12,7 @@ export interface WorkerConfig {
   onRedisDown: 'open' | 'closed';
   localShare: number;
   breaker?: Pick<CircuitBreakerOptions, 'failureThreshold' | 'coolDownMs'>;
+  rate?: Pick<RateLimiterOptions, 'requestsPerMinute' | 'maxWaitMs'>;
 }
 
 /** Parent to worker: run `calls` calls at once. */

@@ -5,7 +5,7 @@
  * worker answers `{ type: 'done', ... }` with what its calls got.
  */
 import { createRouter, RouterError } from '@router/core';
-import { CircuitBreaker, ConcurrencyLimiter } from '@router/core/reliability';
+import { CircuitBreaker, ConcurrencyLimiter, RateLimiter } from '@router/core/reliability';
 import { createFeatherlessBackend } from '@router/featherless';
 import { createRedisStore } from '@router/redis';
 import type { ParentMessage, RunRequest, WorkerConfig, WorkerMessage } from './protocol.ts';
@@ -22,10 +22,11 @@ const store = createRedisStore({
 const featherless = createFeatherlessBackend({ baseURL: config.baseURL, apiKey: 'sk-multi-process-test', planUnits: config.planUnits });
 const limiter = new ConcurrencyLimiter({ limit: featherless.planUnits, store, key: 'featherless-plan', maxQueue: 256, queueTimeoutMs: 60_000 });
 const breaker = config.breaker ? new CircuitBreaker({ ...config.breaker, store, key: 'featherless' }) : undefined;
+const rateLimiter = config.rate ? new RateLimiter({ ...config.rate, store: store.rates, key: 'featherless-key' }) : undefined;
 const router = createRouter({
   backends: { featherless },
   default: 'featherless',
-  reliability: { featherless: { limiter, ...(breaker && { breaker }) } },
+  reliability: { featherless: { limiter, ...(breaker && { breaker }), ...(rateLimiter && { rateLimiter }) } },
 });
 
 const send = (message: WorkerMessage): void => {
