@@ -249,14 +249,16 @@ describe('--otel', () => {
     const tree = lines.slice(lines.findIndex((line) => /^turn {2}\d+ ms$/.test(line))).filter((line) => line !== '');
     expect(tree[0]).toMatch(/^turn {2}\d+ ms$/);
     const calls = tree.filter((line) => /^[├└]─ /.test(line));
-    expect(calls.filter((line) => /^├─ chat meta-llama\/llama-3\.1-8b-instruct {2}\d+ ms {2}\(classifier\)$/.test(line))).toHaveLength(6);
+    // The classifier is an alias: its calls are routed under the alias's name, each attempt on the deployment that served.
+    expect(calls.filter((line) => /^├─ chat meta-llama\/llama-3\.1-8b-instruct {2}\d+ ms {2}\(meta-llama\/llama-3\.1-8b-instruct\)$/.test(line))).toHaveLength(6);
     expect(calls.filter((line) => /^├─ chat mistralai\/Mistral-Small-24B-Instruct-2501 {2}\d+ ms {2}\(narrative, first chunk \d+ ms\)$/.test(line))).toHaveLength(1);
     expect(calls.filter((line) => line.includes(' embeddings mlx-community/')).length).toBeGreaterThanOrEqual(1);
-    // Every call has exactly one attempt under it, on its own backend.
+    // Every call has exactly one attempt under it: on its own backend, or on one of the alias's deployments.
     calls.forEach((call) => {
       const at = tree.indexOf(call);
-      const backend = /\((\w+)/.exec(call)?.[1];
-      expect(tree[at + 1]).toMatch(new RegExp(`^[│ ] {2}└─ attempt ${backend} {2}\\d+ ms$`));
+      const routedTo = /\(([\w/.-]+)/.exec(call)?.[1];
+      const backends = routedTo?.includes('/') ? '(openrouter-cerebras|openrouter-groq|local)' : routedTo;
+      expect(tree[at + 1]).toMatch(new RegExp(`^[│ ] {2}└─ attempt ${backends} {2}\\d+ ms$`));
     });
     expect(tree).toHaveLength(1 + calls.length * 2);
     // A whole turn in a child process: allow what runApp allows, so a loaded machine does not fail it.

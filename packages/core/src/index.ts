@@ -37,9 +37,6 @@ export { CompletionStream } from './stream.ts';
 export type { StreamPart, StreamProducer, StreamSink } from './stream.ts';
 export { CallScope } from './scope.ts';
 export type { ScopeContext } from './scope.ts';
-export { createBackend } from './backend.ts';
-export { headerProblems, headerValueProblem } from './header-check.ts';
-export type { HeaderProblem } from './header-check.ts';
 export type {
   Backend,
   BackendCall,

@@ -1,4 +1,5 @@
-import { ConfigurationError, headerValueProblem } from '@router/core';
+import { ConfigurationError } from '@router/core';
+import { headerValueProblem } from '@router/core/adapter';
 import { createOpenAICompatibleBackend } from '@router/openai-compatible';
 import type { OpenAICompatibleBackend, OpenAICompatibleSettings, RequestOptions } from '@router/openai-compatible';
 import { defaultBaseURL, defaultPlanUnits } from './settings.ts';

@@ -1,8 +1,10 @@
-import { BackendError, CallScope, ConfigurationError, createBackend, headerProblems, RouterError } from '@router/core';
+import { BackendError, CallScope, ConfigurationError, RouterError } from '@router/core';
+import { createBackend, headerProblems } from '@router/core/adapter';
 import type { Backend, BackendCall, BackendEmbedCall, ErrorContext } from '@router/core';
 import type OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, EmbeddingCreateParams } from 'openai/resources';
 import { baseURLProblem, lazyClient, sdkTimeout } from './client.ts';
+import { embedEach, type EmbeddedPart } from './embed-each.ts';
 import { errorInResponse, mapSdkError, type ErrorMappingContext } from './errors.ts';
 import { helperURL } from './helper-url.ts';
 import { chatBody, embedBody, reservedChatFields, reservedFieldIn } from './request.ts';
@@ -61,6 +63,10 @@ export function checkSettings(settings: OpenAICompatibleSettings<object>): strin
   }
   if (settings.extraBodyKey !== undefined && (typeof settings.extraBodyKey !== 'string' || settings.extraBodyKey === '')) {
     problems.push(`${label}: extraBodyKey must be a non-empty string.`);
+  }
+  const concurrency = settings.stringEmbeddingInput?.concurrency;
+  if (settings.stringEmbeddingInput !== undefined && !(Number.isInteger(concurrency) && (concurrency as number) > 0)) {
+    problems.push(`${label}: stringEmbeddingInput.concurrency must be a positive integer (got ${String(concurrency)}).`);
   }
   return problems;
 }
@@ -136,15 +142,19 @@ export function createOpenAICompatibleBackend<ExtraBody extends object = Record<
     },
 
     async embed(call) {
-      let body = embedBody(call);
-      if (settings.transformRequest) body = settings.transformRequest(body, { operation: 'embed', model: call.options.model, stream: false });
-      const response = await client.get().embeddings.create(body as unknown as EmbeddingCreateParams, sdkOptions(call));
-      const data = [...(response.data ?? [])].sort((a, b) => a.index - b.index);
-      return {
-        embeddings: data.map((item) => item.embedding),
-        usage: toUsage(response.usage),
-        model: response.model || undefined,
+      const request = async (input: string | readonly string[]): Promise<EmbeddedPart> => {
+        let body = embedBody(call, input);
+        if (settings.transformRequest) body = settings.transformRequest(body, { operation: 'embed', model: call.options.model, stream: false });
+        const response = await client.get().embeddings.create(body as unknown as EmbeddingCreateParams, sdkOptions(call));
+        const data = [...(response.data ?? [])].sort((a, b) => a.index - b.index);
+        return {
+          embeddings: data.map((item) => item.embedding),
+          usage: toUsage(response.usage),
+          model: response.model || undefined,
+        };
       };
+      const oneByOne = settings.stringEmbeddingInput;
+      return oneByOne ? embedEach(call.input, oneByOne.concurrency, request) : request(call.input);
     },
   });
 

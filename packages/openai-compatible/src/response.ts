@@ -1,4 +1,5 @@
 import type { FinishReason, StreamPart, Usage } from '@router/core';
+import { APIError } from 'openai';
 
 const finishReasons: Readonly<Record<string, FinishReason>> = {
   stop: 'stop',
@@ -36,6 +37,8 @@ export function toUsage(usage: WireUsage | null | undefined): Usage | undefined 
 
 /** The parts of a streamed chunk this adapter reads (the SDK's type, loosened for servers that omit fields). */
 export interface WireChunk {
+  /** `chat.completion.chunk`; `error` for the flat error event of vLLM before 0.10.1. */
+  object?: string;
   model?: string;
   choices?: readonly { delta?: { content?: string | null } | null; finish_reason?: string | null }[] | null;
   usage?: WireUsage | null;
@@ -89,6 +92,9 @@ export function toStreamParts(
       return { done: false, value: finish };
     }
     const chunk = result.value;
+    // The SDK throws for an event with an `error` key, not for a flat `{"object": "error", message, code}`:
+    // thrown the same way, it is mapped the same way.
+    if (chunk.object === 'error') throw new APIError(undefined, chunk, undefined, undefined);
     if (chunk.model) model = chunk.model;
     if (chunk.usage) usage = toUsage(chunk.usage);
     const choice = chunk.choices?.[0];

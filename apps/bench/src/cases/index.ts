@@ -1,5 +1,6 @@
 import type { BenchCase } from '../context.ts';
 import { aliasesCase } from './aliases.ts';
+import { breakerCase } from './breaker.ts';
 import { coreBundleCase } from './core-bundle.ts';
 import { generateCase } from './generate.ts';
 import { streamCase } from './stream.ts';
@@ -12,4 +13,4 @@ import { sweepCase } from './sweep.ts';
 import { turnCase } from './turn.ts';
 
 /** The cases, in the order of the issue. */
-export const benchCases: readonly BenchCase[] = [generateCase, streamCase, sweepCase, memoryCase, hooksCase, coreBundleCase, turnCase, aliasesCase, reactionCase, otelCase, redisLimiterCase];
+export const benchCases: readonly BenchCase[] = [generateCase, streamCase, sweepCase, memoryCase, hooksCase, coreBundleCase, turnCase, aliasesCase, reactionCase, otelCase, breakerCase, redisLimiterCase];

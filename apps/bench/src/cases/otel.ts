@@ -25,7 +25,9 @@ function addedPerCall(prefix: string, none: Samples, otel: Samples): Figures {
     [`${prefix}.otel`]: figure(median(everyRun(otel, cpuPerOp)), 'µs'),
     [`${prefix}.added`]: figure(added, 'µs'),
   };
-  const noise = addedNoise(everyRun(none, cpuPerOp), everyRun(otel, cpuPerOp), median);
+  // Each process's runs apart, so the interval is also as wide as the processes disagree.
+  const perProcess = (samples: Samples): number[][] => samples.runs.map((runs) => runs.map(cpuPerOp));
+  const noise = addedNoise(perProcess(none), perProcess(otel), median);
   if (noise !== undefined) figures[`${prefix}.addedNoise`] = figure(noise, '±µs');
   return figures;
 }
@@ -38,7 +40,8 @@ function inProcessFigures(prefix: string, samples: InProcessSamples, limitUs?: n
     [`${prefix}.otel`]: figure(median(samples.otel), 'µs'),
     [`${prefix}.added`]: limitUs === undefined ? figure(added, 'µs') : atMost(added, 'µs', limitUs),
   };
-  const noise = addedNoise(samples.none, samples.otel, median);
+  // One process: the interval is the bootstrap's.
+  const noise = addedNoise([samples.none], [samples.otel], median);
   if (noise !== undefined) figures[`${prefix}.addedNoise`] = figure(noise, '±µs');
   return figures;
 }

@@ -58,7 +58,7 @@ async function pingRate(url: string, ms: number): Promise<number> {
 }
 
 /**
- * Case 11: the limiter on @router/redis's store (a redis-server of its own on
+ * Case 12: the limiter on @router/redis's store (a redis-server of its own on
  * loopback) next to the in-memory limiter. Latency: one caller, acquire and
  * release in turn; the added latency is the Redis p50 minus the in-memory
  * p50. Throughput: 64 callers looping at once.

@@ -37,7 +37,7 @@ export function validateProfile(profile: Partial<ModelProfile>, where: string): 
   check('outputTokens', (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
   check('embeddingDimensions', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
   check('endDelayMs', (v) => v >= 0 && Number.isFinite(v), 'a finite number >= 0');
-  if (profile.reply !== undefined && typeof profile.reply !== 'string') {
-    throw new TypeError(`${where}.reply must be a string`);
+  for (const field of ['reply', 'reasoning'] as const) {
+    if (profile[field] !== undefined && typeof profile[field] !== 'string') throw new TypeError(`${where}.${field} must be a string`);
   }
 }
