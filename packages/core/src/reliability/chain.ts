@@ -94,7 +94,7 @@ function watchBreaker<T>(call: Call, link: ChainLink, breaker: CircuitBreaker, c
   return result;
 }
 
-/** Passes the breaker, then waits for a slot; the lease ends the attempt. */
+/** Passes the breaker, then waits for the rate and for a slot; the lease ends the attempt. */
 async function enter(call: Call, link: ChainLink, attempt: number): Promise<Lease> {
   const { breaker, limiter, rateLimiter } = link.policy;
   const model = modelOf(link, call);
@@ -106,7 +106,7 @@ async function enter(call: Call, link: ChainLink, attempt: number): Promise<Leas
   };
   let slot;
   try {
-    await rateLimiter?.acquire(call.scope.signal);
+    if (rateLimiter) await rateLimiter.acquire(call.scope.signal);
     slot = await limiter?.acquire(costOf(link, model), call.scope.signal);
   } catch (error) {
     leaveBreaker(undefined);
