@@ -1,0 +1,327 @@
+import { randomUUID } from 'node:crypto';
+import type { CompletionStream, LLMClient, Operation, Router } from '@router/core';
+import { readChatRequest, isObject, type JsonObject } from './chat-request.ts';
+import { ChunkWriter, completionBody, errorEvent } from './chat-response.ts';
+import { checkGatewayConfig, gatewayDefaults, type GatewayConfig } from './config.ts';
+import { embeddingsBody, readEmbeddingsRequest } from './embeddings.ts';
+import { fromRouterError, GatewayError } from './errors.ts';
+import { jsonHeaders, sseHeaders, type EventSource, type Inbound, type Reply } from './exchange.ts';
+import { inboundFromRequest, replyToResponse } from './fetch.ts';
+import { KeyEntry, KeyTable, presentedKey } from './keys.ts';
+import { writeJsonLine, type RequestLogEntry } from './log.ts';
+
+/** The gateway: a fetch-style handler, `(request) => Promise<Response>`, with a few facts about itself. */
+export interface Gateway {
+  (request: Request): Promise<Response>;
+  /** The same handler, for hosts that take `{ fetch }` (Bun, Deno, Workers-style). */
+  readonly fetch: (request: Request) => Promise<Response>;
+  /** Whether clients must present a key (the config has `keys`). */
+  readonly requiresKey: boolean;
+  /** Calls open now (streams count until they end). */
+  readonly inFlight: number;
+  /** The config it was made from. */
+  readonly config: GatewayConfig;
+}
+
+/** The Node server reaches a gateway's handler here, without a `Request` and a `Response` per call. */
+export const inboundHandlers: WeakMap<Gateway, (inbound: Inbound) => Promise<Reply>> = new WeakMap();
+
+const requestIdPattern = /^[\w.:@/+=-]{1,128}$/;
+
+const hasExplain = (client: LLMClient): client is Router => typeof (client as Partial<Router>).explain === 'function';
+
+function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
+  return { status, headers: { 'content-type': jsonHeaders, ...headers }, body: JSON.stringify(body) };
+}
+
+function errorReply(error: GatewayError): Reply {
+  const headers: Record<string, string> = { 'content-type': jsonHeaders };
+  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+  return { status: error.status, headers, body: JSON.stringify(error.toJSON()) };
+}
+
+async function readJson(inbound: Inbound, limit: number): Promise<JsonObject> {
+  const text = await inbound.text(limit);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new GatewayError(400, 'invalid_request_error', 'The request body is not valid JSON.', { code: 'invalid_json' });
+  }
+  if (!isObject(body)) throw new GatewayError(400, 'invalid_request_error', 'The request body must be a JSON object.', { code: 'invalid_json' });
+  return body;
+}
+
+/**
+ * Builds the gateway over a router. The config is checked at once (every
+ * problem in one ConfigurationError); keys are hashed here and the plain
+ * text is not kept.
+ *
+ * @example
+ * const gateway = createGateway({ router, models: ['gpt-4o-mini'], keys: [{ key: process.env.GATEWAY_KEY! }] });
+ * Deno.serve(gateway); // or: serve(gateway, { port: 4000 }) on Node
+ */
+export function createGateway(config: GatewayConfig): Gateway {
+  checkGatewayConfig(config);
+  const { router } = config;
+  const now = Date.now();
+  const keys = new KeyTable((config.keys ?? []).map((key, index) => new KeyEntry(key, index, now)));
+  const models = [...new Set(config.models ?? [])];
+  const maxBodyBytes = config.maxBodyBytes ?? gatewayDefaults.maxBodyBytes;
+  const maxInFlight = config.maxInFlight ?? gatewayDefaults.maxInFlight;
+  const timeoutMs = config.callTimeoutMs ?? gatewayDefaults.callTimeoutMs;
+  const log = config.log === undefined ? writeJsonLine : config.log || undefined;
+  let inFlight = 0;
+
+  function authenticate(inbound: Inbound): KeyEntry | undefined {
+    if (keys.size === 0) return undefined;
+    const presented = presentedKey(inbound.header('authorization'), inbound.header('api-key'));
+    if (presented === undefined) {
+      throw new GatewayError(401, 'authentication_error', 'No API key was sent: send it as `Authorization: Bearer <key>`.', { code: 'missing_api_key' });
+    }
+    const key = keys.find(presented);
+    if (key === undefined) throw new GatewayError(401, 'authentication_error', 'The API key is not valid for this gateway.', { code: 'invalid_api_key' });
+    return key;
+  }
+
+  /** Checks the key may use the model, takes its slots, and returns the function that gives them back (once). */
+  function admit(key: KeyEntry | undefined, model: string): () => void {
+    if (key !== undefined && !key.allows(model)) {
+      throw new GatewayError(403, 'permission_error', `Key "${key.name}" may not use the model "${model}".`, { param: 'model', code: 'model_not_allowed' });
+    }
+    if (inFlight >= maxInFlight) {
+      throw new GatewayError(503, 'server_error', `The gateway has ${maxInFlight} calls open, its limit; retry later.`, {
+        code: 'gateway_overloaded',
+        retryAfterSeconds: 1,
+      });
+    }
+    const refused = key?.admit(Date.now());
+    if (refused !== undefined) throw refused;
+    inFlight += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      inFlight -= 1;
+      key?.release();
+    };
+  }
+
+  function backendHeaders(backend: string, model: string): Record<string, string> {
+    return { 'x-router-backend': backend, 'x-router-model': model };
+  }
+
+  function routedBackend(model: string, operation: Operation): string {
+    return hasExplain(router) ? (router.explain(model, operation).backend ?? router.name) : router.name;
+  }
+
+  async function chat(inbound: Inbound, record: RequestLogEntry, key: KeyEntry | undefined, finish: (record: RequestLogEntry) => void): Promise<Reply> {
+    const request = readChatRequest(await readJson(inbound, maxBodyBytes));
+    const { model } = request.options;
+    record.model = model;
+    record.stream = request.stream;
+    const release = admit(key, model);
+    const options = { ...request.options, signal: inbound.signal, timeoutMs };
+    const chatId = `chatcmpl-${record.id}`;
+    if (!request.stream) {
+      try {
+        const completion = await router.generate(request.messages, options);
+        record.backend = completion.backend;
+        record.servedModel = completion.model;
+        addUsage(record, completion.usage);
+        return { status: 200, headers: { 'content-type': jsonHeaders, ...backendHeaders(completion.backend, completion.model) }, body: completionBody(chatId, completion) };
+      } finally {
+        release();
+      }
+    }
+    const stream = router.stream(request.messages, options);
+    const iterator = stream[Symbol.asyncIterator]();
+    let first: IteratorResult<string, unknown>;
+    try {
+      // Waiting for the first chunk before answering lets an error before it keep its own status (a 429 stays a 429).
+      first = await iterator.next();
+    } catch (error) {
+      release();
+      throw error;
+    }
+    record.ttftMs = Math.round(performance.now() - arrivals.get(record)!);
+    const backend = routedBackend(model, 'stream');
+    record.backend = backend;
+    const events = streamEvents(stream, iterator, first, new ChunkWriter(chatId, model, Date.now()), request.includeUsage, () => {
+      release();
+      finish(record);
+    }, record);
+    return { status: 200, headers: { 'content-type': sseHeaders, 'cache-control': 'no-cache', ...backendHeaders(backend, model) }, events };
+  }
+
+  async function embeddings(inbound: Inbound, record: RequestLogEntry, key: KeyEntry | undefined): Promise<Reply> {
+    const request = readEmbeddingsRequest(await readJson(inbound, maxBodyBytes));
+    record.model = request.options.model;
+    const release = admit(key, request.options.model);
+    try {
+      const result = await router.embed(request.input, { ...request.options, signal: inbound.signal, timeoutMs });
+      record.backend = result.backend;
+      record.servedModel = result.model;
+      addUsage(record, result.usage);
+      return { status: 200, headers: { 'content-type': jsonHeaders, ...backendHeaders(result.backend, result.model) }, body: embeddingsBody(result, request.encoding) };
+    } finally {
+      release();
+    }
+  }
+
+  function listModels(key: KeyEntry | undefined): Reply {
+    const data = models
+      .filter((model) => key === undefined || key.allows(model))
+      .map((id) => ({ id, object: 'model', created: 0, owned_by: routedBackend(id, 'generate') }));
+    return jsonReply(200, { object: 'list', data });
+  }
+
+  /** Ready when every listed model has a backend (or a fallback) whose breaker is not open. */
+  function readiness(): Reply {
+    if (!hasExplain(router)) return jsonReply(200, { status: 'ready' });
+    const routes = models.map((model) => {
+      const explained = router.explain(model, 'generate');
+      const links = [{ backend: explained.backend, breaker: explained.breaker }, ...(explained.fallbacks ?? [])];
+      const ready = links.some((link) => link.backend !== undefined && link.breaker !== 'open');
+      return { model, backend: explained.backend ?? null, breaker: explained.breaker ?? null, ready };
+    });
+    const ready = routes.every((route) => route.ready);
+    return jsonReply(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', routes });
+  }
+
+  const arrivals = new WeakMap<RequestLogEntry, number>();
+
+  function writeLog(record: RequestLogEntry): void {
+    record.ms = Math.round((performance.now() - arrivals.get(record)!) * 100) / 100;
+    log?.(record);
+  }
+
+  async function route(inbound: Inbound, record: RequestLogEntry): Promise<Reply> {
+    const { method, path } = inbound;
+    if (path === '/v1/chat/completions' || path === '/chat/completions') {
+      if (method !== 'POST') throw methodNotAllowed(method, path);
+      return chat(inbound, record, authenticateInto(inbound, record), writeLog);
+    }
+    if (path === '/v1/embeddings' || path === '/embeddings') {
+      if (method !== 'POST') throw methodNotAllowed(method, path);
+      return embeddings(inbound, record, authenticateInto(inbound, record));
+    }
+    if (path === '/v1/models' || path === '/models') {
+      if (method !== 'GET') throw methodNotAllowed(method, path);
+      return listModels(authenticateInto(inbound, record));
+    }
+    if (path === '/healthz' && method === 'GET') return jsonReply(200, { status: 'ok' });
+    if (path === '/readyz' && method === 'GET') return readiness();
+    throw new GatewayError(404, 'invalid_request_error', `Unknown route: ${method} ${path}.`, { code: 'unknown_url' });
+  }
+
+  function authenticateInto(inbound: Inbound, record: RequestLogEntry): KeyEntry | undefined {
+    const key = authenticate(inbound);
+    if (key !== undefined) record.key = key.name;
+    return key;
+  }
+
+  async function handle(inbound: Inbound): Promise<Reply> {
+    const sent = inbound.header('x-request-id');
+    const id = sent !== null && requestIdPattern.test(sent) ? sent : randomUUID();
+    const record: RequestLogEntry = { time: new Date().toISOString(), id, method: inbound.method, path: inbound.path, status: 0, ms: 0 };
+    arrivals.set(record, performance.now());
+    let reply: Reply;
+    try {
+      reply = await route(inbound, record);
+    } catch (error) {
+      const failure = fromRouterError(error);
+      if (failure.status >= 500 && !(error instanceof GatewayError) && failure.code === null) {
+        globalThis.process?.emitWarning?.(`@router/gateway: request ${id} failed: ${String(error)}`);
+      }
+      record.error = failure.code ?? failure.type;
+      reply = errorReply(failure);
+    }
+    reply.headers['x-request-id'] = id;
+    record.status = reply.status;
+    if ('body' in reply) writeLog(record);
+    return reply;
+  }
+
+  const fetch = async (request: Request): Promise<Response> => replyToResponse(await handle(inboundFromRequest(request)));
+  const gateway = Object.defineProperties(fetch, {
+    fetch: { value: fetch, enumerable: true },
+    requiresKey: { value: keys.size > 0, enumerable: true },
+    inFlight: { get: () => inFlight, enumerable: true },
+    config: { value: config, enumerable: true },
+  }) as Gateway;
+  inboundHandlers.set(gateway, handle);
+  return gateway;
+}
+
+function methodNotAllowed(method: string, path: string): GatewayError {
+  return new GatewayError(405, 'invalid_request_error', `${method} is not allowed on ${path}.`, { code: 'method_not_allowed' });
+}
+
+function addUsage(record: RequestLogEntry, usage: { inputTokens?: number; outputTokens?: number; cost?: number } | undefined): void {
+  if (usage?.inputTokens !== undefined) record.inputTokens = usage.inputTokens;
+  if (usage?.outputTokens !== undefined) record.outputTokens = usage.outputTokens;
+  if (usage?.cost !== undefined) record.cost = usage.cost;
+}
+
+/**
+ * A stream's SSE events, pulled one by one: the first text (already read),
+ * each later chunk, then the finish (and usage) events and `[DONE]`; or,
+ * after a failure, one error event. `done` runs once, however it ends.
+ */
+function streamEvents(
+  stream: CompletionStream,
+  iterator: AsyncIterator<string, unknown>,
+  first: IteratorResult<string, unknown>,
+  writer: ChunkWriter,
+  includeUsage: boolean,
+  done: () => void,
+  record: RequestLogEntry,
+): EventSource {
+  let pendingFirst = true;
+  let ended = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    done();
+  };
+  async function finishEvents(): Promise<string> {
+    const completion = await stream.completion;
+    record.servedModel = completion.model;
+    record.backend = completion.backend;
+    addUsage(record, completion.usage);
+    return writer.end(completion, includeUsage);
+  }
+  return {
+    async next() {
+      if (ended) return undefined;
+      try {
+        if (pendingFirst) {
+          pendingFirst = false;
+          if (!first.done) return writer.first(first.value);
+          const events = writer.first('') + (await finishEvents());
+          end();
+          return events;
+        }
+        const result = await iterator.next();
+        if (!result.done) return writer.text(result.value);
+        const events = await finishEvents();
+        end();
+        return events;
+      } catch (error) {
+        const failure = fromRouterError(error);
+        record.error = failure.code ?? failure.type;
+        end();
+        return errorEvent(failure.toJSON());
+      }
+    },
+    cancel() {
+      if (ended) return;
+      record.error = 'client_closed_request';
+      record.status = 499;
+      // Leaving the loop aborts the upstream call and frees its limiter slot.
+      void iterator.return?.().catch(() => {});
+      end();
+    },
+  };
+}
