@@ -34,7 +34,8 @@ export interface CliArgs {
 /** Parses the command line (without `node` and the script). Throws a TypeError naming a bad flag. */
 export function parseCliArgs(argv: readonly string[]): CliArgs {
   const { values } = parseArgs({
-    args: argv[0] === '--' ? argv.slice(1) : [...argv],
+    // `pnpm run gateway -- --port 0` passes its `--` on, after the script's own flags.
+    args: argv.filter((arg) => arg !== '--'),
     strict: true,
     allowPositionals: false,
     options: {
