@@ -1,4 +1,4 @@
-import { defineGateway, type GatewayKey } from '@router/gateway';
+import { defineGateway, type GatewayConfig, type GatewayKey } from '@router/gateway';
 import { composeRouter } from './compose.ts';
 import { readConfig, type AppConfig } from './config.ts';
 import { startSimulatedServices } from './simulated.ts';
@@ -20,9 +20,11 @@ process.stderr.write(
 
 const keys: GatewayKey[] | undefined = process.env.GATEWAY_KEY ? [{ key: process.env.GATEWAY_KEY, name: 'default' }] : undefined;
 
-export default defineGateway({
+const gateway: GatewayConfig = defineGateway({
   router: composeRouter(config, []),
   models: [config.models.narrative, config.models.classifier, config.models.embedding],
   keys,
   close: () => simulator?.close(),
 });
+
+export default gateway;

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { AbortedError, type RouterEvent } from '@router/core';
 import { simulatedEmbedding, simulatedReply, startSimulator, type Simulator } from '@router/testing';
-import OpenAI from 'openai';
+import OpenAI, { type APIError, type RateLimitError } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGateway, serve, type Gateway, type GatewayServer, type RequestLogEntry } from '../src/index.ts';
 import { simulatorFaults, simulatorModels, testModels, testRouter } from './fixtures/router.ts';
@@ -145,8 +145,8 @@ describe('errors in OpenAI shape, as the SDK classes', () => {
   it('400 names the bad field', async () => {
     const error = await client.chat.completions.create({ model: testModels.chat, messages, temperature: 3 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as OpenAI.APIError).param).toBe('temperature');
-    expect((error as OpenAI.APIError).message).toContain('temperature');
+    expect((error as APIError).param).toBe('temperature');
+    expect((error as APIError).message).toContain('temperature');
   });
 
   it('400 for a message role it cannot carry yet, naming it', async () => {
@@ -154,15 +154,15 @@ describe('errors in OpenAI shape, as the SDK classes', () => {
       .create({ model: testModels.chat, messages: [{ role: 'tool', tool_call_id: 'x', content: '1' }] })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as OpenAI.APIError).param).toBe('messages[0].role');
+    expect((error as APIError).param).toBe('messages[0].role');
   });
 
   it('401 for a missing or wrong key, without echoing it', async () => {
     const wrong = new OpenAI({ apiKey: 'not-the-key-000000', baseURL: `${server.url}/v1`, maxRetries: 0 });
     const error = await wrong.chat.completions.create({ model: testModels.chat, messages }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
-    expect((error as OpenAI.APIError).code).toBe('invalid_api_key');
-    expect(JSON.stringify((error as OpenAI.APIError).error)).not.toContain('not-the-key');
+    expect((error as APIError).code).toBe('invalid_api_key');
+    expect(JSON.stringify((error as APIError).error)).not.toContain('not-the-key');
     const missing = await fetch(`${server.url}/v1/models`);
     expect(missing.status).toBe(401);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('missing_api_key');
@@ -177,13 +177,13 @@ describe('errors in OpenAI shape, as the SDK classes', () => {
   it('404 model_not_found for a model no route serves', async () => {
     const error = await client.chat.completions.create({ model: 'nobody/serves-this', messages }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((error as OpenAI.APIError).code).toBe('model_not_found');
+    expect((error as APIError).code).toBe('model_not_found');
   });
 
   it("429 with Retry-After from the backend's rate limit, streamed or not", async () => {
     const error = await client.chat.completions.create({ model: testModels.rateLimited, messages }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-    expect((error as OpenAI.APIError).headers?.get('retry-after')).toBe('7');
+    expect((error as APIError).headers?.get('retry-after')).toBe('7');
     const streamed = await client.chat.completions.create({ model: testModels.rateLimited, messages, stream: true }).catch((e: unknown) => e);
     expect(streamed).toBeInstanceOf(OpenAI.RateLimitError);
   });
@@ -259,7 +259,7 @@ describe('limits', () => {
     // Three tokens in the bucket; the models call above may have taken one.
     const results = [];
     for (let i = 0; i < 4; i++) results.push(await limited.chat.completions.create({ model: testModels.chat, messages }).catch((e: unknown) => e));
-    const refused = results.find((result) => result instanceof OpenAI.RateLimitError) as OpenAI.RateLimitError | undefined;
+    const refused = results.find((result) => result instanceof OpenAI.RateLimitError) as RateLimitError | undefined;
     expect(refused).toBeDefined();
     expect(Number(refused?.headers?.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(refused?.code).toBe('rate_limit_exceeded');
