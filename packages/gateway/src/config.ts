@@ -1,4 +1,5 @@
 import { ConfigurationError, type LLMClient } from '@router/core';
+import type { ModelPrice } from './budget.ts';
 import { keyProblems, type GatewayKey } from './keys.ts';
 import type { RequestLogEntry } from './log.ts';
 
@@ -10,6 +11,10 @@ export interface GatewayConfig {
   models?: readonly string[];
   /** Keys clients must present (`Authorization: Bearer <key>`). Default: none, and then no key is asked for. */
   keys?: readonly GatewayKey[];
+  /** Prices per model id (`'*'` for any other), for key budgets where a backend reports no `usage.cost`. Default: none. */
+  prices?: Readonly<Record<string, ModelPrice>>;
+  /** Output tokens a budget reserves for a call that sets no `max_tokens`. Default 4096. */
+  reserveOutputTokens?: number;
   /** Largest request body in bytes; larger ones get a 413. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Calls (streams until they end) open at once across every key; more get a 503 with `Retry-After`. Default 256. */
@@ -46,7 +51,13 @@ export interface ServerSettings {
   drainTimeoutMs?: number;
 }
 
-export const gatewayDefaults: { readonly maxBodyBytes: number; readonly maxInFlight: number; readonly callTimeoutMs: number } = {
+export const gatewayDefaults: {
+  readonly maxBodyBytes: number;
+  readonly maxInFlight: number;
+  readonly callTimeoutMs: number;
+  readonly reserveOutputTokens: number;
+} = {
+  reserveOutputTokens: 4096,
   maxBodyBytes: 1024 * 1024,
   maxInFlight: 256,
   callTimeoutMs: 600_000,
@@ -87,6 +98,11 @@ export function checkGatewayConfig(config: GatewayConfig): void {
   }
   problems.push(...keyProblems(config.keys));
   positiveInteger(config.maxBodyBytes, 'maxBodyBytes', problems);
+  positiveInteger(config.reserveOutputTokens, 'reserveOutputTokens', problems);
+  for (const [model, price] of Object.entries(config.prices ?? {})) {
+    const valid = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+    if (!valid(price?.inputPerMillion) || !valid(price?.outputPerMillion)) problems.push(`prices["${model}"] needs inputPerMillion and outputPerMillion, numbers >= 0.`);
+  }
   positiveInteger(config.maxInFlight, 'maxInFlight', problems);
   positiveInteger(config.callTimeoutMs, 'callTimeoutMs', problems);
   if (config.log !== undefined && config.log !== false && typeof config.log !== 'function') problems.push('log must be false or a function.');

@@ -18,6 +18,7 @@ export type OpenAIErrorType =
   | 'permission_error'
   | 'not_found_error'
   | 'rate_limit_error'
+  | 'insufficient_quota'
   | 'server_error';
 
 /** An error the gateway answers with: OpenAI's body, the HTTP status, and `Retry-After` where one applies. */

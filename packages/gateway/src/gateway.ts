@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CompletionStream, LLMClient, Operation, Router } from '@router/core';
+import type { CompletionStream, LLMClient, Operation, Router, Usage } from '@router/core';
+import { actualCost, worstCaseCost } from './budget.ts';
 import { readChatRequest, isObject, type JsonObject } from './chat-request.ts';
 import { ChunkWriter, completionBody, errorEvent } from './chat-response.ts';
 import { checkGatewayConfig, gatewayDefaults, type GatewayConfig } from './config.ts';
@@ -70,6 +71,8 @@ export function createGateway(config: GatewayConfig): Gateway {
   const maxBodyBytes = config.maxBodyBytes ?? gatewayDefaults.maxBodyBytes;
   const maxInFlight = config.maxInFlight ?? gatewayDefaults.maxInFlight;
   const timeoutMs = config.callTimeoutMs ?? gatewayDefaults.callTimeoutMs;
+  const prices = config.prices ?? {};
+  const reserveOutputTokens = config.reserveOutputTokens ?? gatewayDefaults.reserveOutputTokens;
   const log = config.log === undefined ? writeJsonLine : config.log || undefined;
   let inFlight = 0;
 
@@ -84,8 +87,14 @@ export function createGateway(config: GatewayConfig): Gateway {
     return key;
   }
 
-  /** Checks the key may use the model, takes its slots, and returns the function that gives them back (once). */
-  function admit(key: KeyEntry | undefined, model: string): () => void {
+  /**
+   * Checks the key may use the model, takes its slots and reserves its budget,
+   * and returns the function that gives them back (once). That function books
+   * the call's cost: nothing when it failed before any output (`undefined`),
+   * the reservation when output went out but the cost is unknown (`'unknown'`),
+   * else what its usage says.
+   */
+  function admit(key: KeyEntry | undefined, model: string, inputChars: number, maxTokens: number | undefined): (spent?: Usage | 'unknown') => void {
     if (key !== undefined && !key.allows(model)) {
       throw new GatewayError(403, 'permission_error', `Key "${key.name}" may not use the model "${model}".`, { param: 'model', code: 'model_not_allowed' });
     }
@@ -95,15 +104,24 @@ export function createGateway(config: GatewayConfig): Gateway {
         retryAfterSeconds: 1,
       });
     }
+    const price = prices[model] ?? prices['*'];
+    const reserved = key?.budget ? worstCaseCost(price, inputChars, maxTokens, reserveOutputTokens) : 0;
+    if (key?.budget && !key.budget.reserve(reserved)) {
+      throw new GatewayError(429, 'insufficient_quota', `Key "${key.name}" has too little budget left for this call.`, { code: 'insufficient_quota' });
+    }
     const refused = key?.admit(Date.now());
-    if (refused !== undefined) throw refused;
+    if (refused !== undefined) {
+      key?.budget?.settle(reserved, 0);
+      throw refused;
+    }
     inFlight += 1;
     let released = false;
-    return () => {
+    return (spent) => {
       if (released) return;
       released = true;
       inFlight -= 1;
       key?.release();
+      key?.budget?.settle(reserved, spent === undefined ? 0 : spent === 'unknown' ? reserved : actualCost(spent, price, reserved));
     };
   }
 
@@ -120,18 +138,21 @@ export function createGateway(config: GatewayConfig): Gateway {
     const { model } = request.options;
     record.model = model;
     record.stream = request.stream;
-    const release = admit(key, model);
+    const inputChars = request.messages.reduce((sum, message) => sum + message.content.length, 0);
+    const release = admit(key, model, inputChars, request.options.maxTokens);
     const options = { ...request.options, signal: inbound.signal, timeoutMs };
     const chatId = `chatcmpl-${record.id}`;
     if (!request.stream) {
+      let usage: Usage | undefined;
       try {
         const completion = await router.generate(request.messages, options);
+        usage = completion.usage ?? {};
         record.backend = completion.backend;
         record.servedModel = completion.model;
         addUsage(record, completion.usage);
         return { status: 200, headers: { 'content-type': jsonHeaders, ...backendHeaders(completion.backend, completion.model) }, body: completionBody(chatId, completion) };
       } finally {
-        release();
+        release(usage);
       }
     }
     const stream = router.stream(request.messages, options);
@@ -147,8 +168,8 @@ export function createGateway(config: GatewayConfig): Gateway {
     record.ttftMs = Math.round(performance.now() - arrivals.get(record)!);
     const backend = routedBackend(model, 'stream');
     record.backend = backend;
-    const events = streamEvents(stream, iterator, first, new ChunkWriter(chatId, model, Date.now()), request.includeUsage, () => {
-      release();
+    const events = streamEvents(stream, iterator, first, new ChunkWriter(chatId, model, Date.now()), request.includeUsage, (usage) => {
+      release(usage);
       finish(record);
     }, record);
     return { status: 200, headers: { 'content-type': sseHeaders, 'cache-control': 'no-cache', ...backendHeaders(backend, model) }, events };
@@ -157,15 +178,18 @@ export function createGateway(config: GatewayConfig): Gateway {
   async function embeddings(inbound: Inbound, record: RequestLogEntry, key: KeyEntry | undefined): Promise<Reply> {
     const request = readEmbeddingsRequest(await readJson(inbound, maxBodyBytes));
     record.model = request.options.model;
-    const release = admit(key, request.options.model);
+    const inputs = typeof request.input === 'string' ? [request.input] : request.input;
+    const release = admit(key, request.options.model, inputs.reduce((sum, text) => sum + text.length, 0), 0);
+    let usage: Usage | undefined;
     try {
       const result = await router.embed(request.input, { ...request.options, signal: inbound.signal, timeoutMs });
+      usage = result.usage ?? {};
       record.backend = result.backend;
       record.servedModel = result.model;
       addUsage(record, result.usage);
       return { status: 200, headers: { 'content-type': jsonHeaders, ...backendHeaders(result.backend, result.model) }, body: embeddingsBody(result, request.encoding) };
     } finally {
-      release();
+      release(usage);
     }
   }
 
@@ -275,18 +299,21 @@ function streamEvents(
   first: IteratorResult<string, unknown>,
   writer: ChunkWriter,
   includeUsage: boolean,
-  done: () => void,
+  done: (spent: Usage | 'unknown') => void,
   record: RequestLogEntry,
 ): EventSource {
   let pendingFirst = true;
   let ended = false;
+  let usage: Usage | undefined;
+  // Output has gone out (the first chunk is already read), so an ending without usage books the reservation.
   const end = (): void => {
     if (ended) return;
     ended = true;
-    done();
+    done(usage ?? 'unknown');
   };
   async function finishEvents(): Promise<string> {
     const completion = await stream.completion;
+    usage = completion.usage ?? {};
     record.servedModel = completion.model;
     record.backend = completion.backend;
     addUsage(record, completion.usage);

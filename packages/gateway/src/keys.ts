@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { Budget } from './budget.ts';
 import { GatewayError } from './errors.ts';
 
 /** A key clients may present, and what it allows. */
@@ -13,6 +14,12 @@ export interface GatewayKey {
   maxConcurrent?: number;
   /** Requests per minute, as a token bucket refilled continuously. Default: unlimited. */
   requestsPerMinute?: number;
+  /**
+   * Spend limit for the life of the process, in the unit of `usage.cost`
+   * (priced from the config's `prices` where the backend reports no cost).
+   * Reserved before each call, settled after. Default: unlimited.
+   */
+  budget?: number;
 }
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
@@ -21,6 +28,7 @@ const digest = (text: string): Buffer => createHash('sha256').update(text).diges
 export class KeyEntry {
   readonly name: string;
   readonly hash: Buffer;
+  readonly budget: Budget | undefined;
   readonly #exact: ReadonlySet<string> | undefined;
   readonly #prefixes: readonly string[];
   readonly #maxConcurrent: number;
@@ -32,6 +40,7 @@ export class KeyEntry {
   constructor(key: GatewayKey, index: number, now: number) {
     this.name = key.name ?? `key-${index}`;
     this.hash = digest(key.key);
+    this.budget = key.budget === undefined ? undefined : new Budget(key.budget);
     this.#exact = key.models ? new Set(key.models.filter((model) => !model.endsWith('*'))) : undefined;
     this.#prefixes = (key.models ?? []).filter((model) => model.endsWith('*')).map((model) => model.slice(0, -1));
     this.#maxConcurrent = key.maxConcurrent ?? Number.POSITIVE_INFINITY;
@@ -103,7 +112,7 @@ export class KeyTable {
 /** Problems with the configured keys, each naming its position, never the key. */
 export function keyProblems(keys: readonly GatewayKey[] | undefined): string[] {
   if (keys === undefined) return [];
-  if (!Array.isArray(keys)) return ['keys must be an array of { key, name?, models?, maxConcurrent?, requestsPerMinute? }.'];
+  if (!Array.isArray(keys)) return ['keys must be an array of { key, name?, models?, maxConcurrent?, requestsPerMinute?, budget? }.'];
   const problems: string[] = [];
   const seen = new Set<string>();
   keys.forEach((entry: GatewayKey, index) => {
@@ -121,6 +130,9 @@ export function keyProblems(keys: readonly GatewayKey[] | undefined): string[] {
     for (const field of ['maxConcurrent', 'requestsPerMinute'] as const) {
       const value = entry[field];
       if (value !== undefined && !(Number.isInteger(value) && value > 0)) problems.push(`${at}.${field} must be a positive integer.`);
+    }
+    if (entry.budget !== undefined && !(typeof entry.budget === 'number' && Number.isFinite(entry.budget) && entry.budget >= 0)) {
+      problems.push(`${at}.budget must be a number >= 0.`);
     }
   });
   return problems;

@@ -304,6 +304,37 @@ describe('limits', () => {
   });
 });
 
+describe('spend budgets', () => {
+  it('reserves before a call and settles after, so parallel calls cannot overspend', async () => {
+    const budgetKey = 'gw-budget-key-0123456789';
+    const budgeted = createGateway({
+      router: testRouter(sim.baseURL('openai')),
+      // One unit per output token: a call with max_tokens 4 reserves 4, and costs 2 (the model says two tokens).
+      prices: { [testModels.priced]: { inputPerMillion: 0, outputPerMillion: 1_000_000 } },
+      keys: [{ key: budgetKey, name: 'budgeted', budget: 12 }],
+      log: false,
+    });
+    const budgetServer = await serve(budgeted, { port: 0 });
+    try {
+      const budgetClient = new OpenAI({ apiKey: budgetKey, baseURL: `${budgetServer.url}/v1`, maxRetries: 0 });
+      const call = { model: testModels.priced, messages, max_tokens: 4 };
+      // Three streams are open (a stream answers once its first chunk is in): 12 reserved, all of the budget.
+      const open = await Promise.all([1, 2, 3].map(() => budgetClient.chat.completions.create({ ...call, stream: true })));
+      const refused = await budgetClient.chat.completions.create(call).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+      expect((refused as APIError).code).toBe('insufficient_quota');
+      await Promise.all(open.map(async (stream) => {
+        for await (const _ of stream);
+      }));
+      // Settled at 2 each: 6 spent, so one more call that reserves 4 fits.
+      const admitted = await budgetClient.chat.completions.create(call);
+      expect(admitted.usage?.completion_tokens).toBe(2);
+    } finally {
+      await budgetServer.close();
+    }
+  });
+});
+
 describe('health and readiness', () => {
   it('/healthz answers while /readyz follows the breakers', async () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
