@@ -102,7 +102,8 @@ async function main(): Promise<void> {
       .then(async ({ cut }) => {
         await config.close?.();
         process.stderr.write(`router-gateway: stopped (${cut} requests cut at the drain timeout)\n`);
-        process.exit(0);
+        // Standard output to a pipe is written asynchronously: exit once the last log lines are out.
+        process.stdout.write('', () => process.exit(0));
       })
       .catch((error: unknown) => {
         process.stderr.write(`router-gateway: error while stopping: ${String(error)}\n`);
