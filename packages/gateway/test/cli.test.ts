@@ -1,65 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { simulatedReply, startSimulator, type Simulator } from '@router/testing';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { children, key, packageDir, startCli } from './fixtures/cli.ts';
 import { simulatorFaults, simulatorModels, testModels } from './fixtures/router.ts';
 
-const packageDir = join(import.meta.dirname, '..');
-const key = 'gw-cli-key-0123456789';
-const limitedKey = 'gw-cli-limited-0123456789';
 const messages = [{ role: 'user' as const, content: 'Hello from a child process.' }];
-
-interface Running {
-  child: ChildProcess;
-  url: string;
-  stdout: string[];
-  stderr: string[];
-  /** Resolves with the exit code. */
-  exited: Promise<number | null>;
-  /** Resolves when a standard error line contains `text`. */
-  stderrLine(text: string): Promise<void>;
-}
-
-const children = new Set<ChildProcess>();
-
-/** Starts `router-gateway` from its source, as a user would start the built command. */
-async function startCli(args: string[], env: Record<string, string> = {}): Promise<Running> {
-  const child = spawn(process.execPath, ['--conditions=@router/source', 'src/cli.ts', ...args], {
-    cwd: packageDir,
-    env: { ...process.env, GATEWAY_KEY: key, GATEWAY_LIMITED_KEY: limitedKey, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const waiters: { text: string; resolve: () => void }[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => {
-    stderr.push(line);
-    for (const waiter of waiters.filter((w) => line.includes(w.text))) waiter.resolve();
-  });
-  const firstLine = new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (stdout.length === 0) resolve(line);
-      stdout.push(line);
-    });
-    void exited.then((code) => reject(new Error(`router-gateway exited (${code}) before listening:\n${stderr.join('\n')}`)));
-  });
-  const line = await firstLine;
-  const match = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
-  if (!match) throw new Error(`unexpected first line: ${line}`);
-  return {
-    child,
-    url: match[1]!,
-    stdout,
-    stderr,
-    exited,
-    stderrLine: (text) => new Promise((resolve) => (stderr.some((l) => l.includes(text)) ? resolve() : waiters.push({ text, resolve }))),
-  };
-}
 
 let sim: Simulator;
 beforeAll(async () => {
