@@ -1,3 +1,5 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { ChatOpenAI } from '@langchain/openai';
 import { simulatedReply, startSimulator, type Simulator } from '@router/testing';
@@ -59,6 +61,45 @@ describe("LangChain's ChatOpenAI", () => {
   it('stream', async () => {
     let text = '';
     for await (const chunk of await chat().stream(prompt)) text += String(chunk.content);
+    expect(text).toBe(expected);
+  });
+});
+
+const hasCurl = ((): boolean => {
+  try {
+    execFileSync('curl', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!hasCurl)('curl (skipped where the machine has no curl)', () => {
+  const curl = (body: object): Promise<string> =>
+    promisify(execFile)('curl', [
+      '-sN',
+      `${gateway.url}/v1/chat/completions`,
+      '-H',
+      `authorization: Bearer ${key}`,
+      '-H',
+      'content-type: application/json',
+      '-d',
+      JSON.stringify(body),
+    ]).then(({ stdout }) => stdout);
+  const messages = [{ role: 'user', content: prompt }];
+
+  it('a JSON answer', async () => {
+    const body = JSON.parse(await curl({ model: testModels.chat, messages })) as { choices: { message: { content: string } }[] };
+    expect(body.choices[0]?.message.content).toBe(expected);
+  });
+
+  it('an SSE stream ending in [DONE]', async () => {
+    const events = (await curl({ model: testModels.chat, messages, stream: true })).split('\n\n').filter(Boolean);
+    expect(events.at(-1)).toBe('data: [DONE]');
+    const text = events
+      .slice(0, -1)
+      .map((event) => (JSON.parse(event.slice('data: '.length)) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? '')
+      .join('');
     expect(text).toBe(expected);
   });
 });
