@@ -21,6 +21,8 @@ export interface GatewayConfig {
   maxInFlight?: number;
   /** End-to-end budget of one call in milliseconds, passed to the router as `timeoutMs`. Default 600000 (10 minutes). */
   callTimeoutMs?: number;
+  /** Serve `GET /metrics` (Prometheus text; asks for a key when `keys` are set). Default true. */
+  metrics?: boolean;
   /** Where the one log line per request goes; `false` for none. Default: a JSON line on standard output. */
   log?: false | ((entry: RequestLogEntry) => void);
   /** Let `serve` and the CLI bind beyond loopback without `keys`. Default false. */
@@ -106,6 +108,7 @@ export function checkGatewayConfig(config: GatewayConfig): void {
   positiveInteger(config.maxInFlight, 'maxInFlight', problems);
   positiveInteger(config.callTimeoutMs, 'callTimeoutMs', problems);
   if (config.log !== undefined && config.log !== false && typeof config.log !== 'function') problems.push('log must be false or a function.');
+  if (config.metrics !== undefined && typeof config.metrics !== 'boolean') problems.push('metrics must be a boolean.');
   problems.push(...serverProblems(config.server ?? {}, 'server'));
   if (problems.length > 0) throw new ConfigurationError(problems);
 }

@@ -10,6 +10,7 @@ import { jsonHeaders, sseHeaders, type EventSource, type Inbound, type Reply } f
 import { inboundFromRequest, replyToResponse } from './fetch.ts';
 import { KeyEntry, KeyTable, presentedKey } from './keys.ts';
 import { writeJsonLine, type RequestLogEntry } from './log.ts';
+import { Metrics } from './metrics.ts';
 
 /** The gateway: a fetch-style handler, `(request) => Promise<Response>`, with a few facts about itself. */
 export interface Gateway {
@@ -74,6 +75,7 @@ export function createGateway(config: GatewayConfig): Gateway {
   const prices = config.prices ?? {};
   const reserveOutputTokens = config.reserveOutputTokens ?? gatewayDefaults.reserveOutputTokens;
   const log = config.log === undefined ? writeJsonLine : config.log || undefined;
+  const metrics = config.metrics === false ? undefined : new Metrics();
   let inFlight = 0;
 
   function authenticate(inbound: Inbound): KeyEntry | undefined {
@@ -213,10 +215,24 @@ export function createGateway(config: GatewayConfig): Gateway {
     return jsonReply(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', routes });
   }
 
+  /** The breaker of every backend the listed models route or fall back to, once each. */
+  function breakerStates(): { backend: string; state: string }[] {
+    if (!hasExplain(router)) return [];
+    const states = new Map<string, string>();
+    for (const model of models) {
+      const explained = router.explain(model, 'generate');
+      for (const link of [{ backend: explained.backend, breaker: explained.breaker }, ...(explained.fallbacks ?? [])]) {
+        if (link.backend !== undefined && link.breaker !== undefined) states.set(link.backend, link.breaker);
+      }
+    }
+    return [...states].map(([backend, state]) => ({ backend, state }));
+  }
+
   const arrivals = new WeakMap<RequestLogEntry, number>();
 
   function writeLog(record: RequestLogEntry): void {
     record.ms = Math.round((performance.now() - arrivals.get(record)!) * 100) / 100;
+    metrics?.observe(record);
     log?.(record);
   }
 
@@ -233,6 +249,10 @@ export function createGateway(config: GatewayConfig): Gateway {
     if (path === '/v1/models' || path === '/models') {
       if (method !== 'GET') throw methodNotAllowed(method, path);
       return listModels(authenticateInto(inbound, record));
+    }
+    if (path === '/metrics' && method === 'GET' && metrics !== undefined) {
+      authenticateInto(inbound, record);
+      return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render({ inFlight, breakers: breakerStates() }) };
     }
     if (path === '/healthz' && method === 'GET') return jsonReply(200, { status: 'ok' });
     if (path === '/readyz' && method === 'GET') return readiness();

@@ -363,3 +363,24 @@ describe('the fetch handler on its own', () => {
     expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
   });
 });
+
+describe('metrics', () => {
+  it('counts requests by route, backend and status, with latency and TTFT histograms and breaker states', async () => {
+    await client.chat.completions.create({ model: testModels.chat, messages });
+    for await (const _ of await client.chat.completions.create({ model: testModels.chat, messages, stream: true }));
+    await client.chat.completions.create({ model: 'nobody/serves-this', messages }).catch(() => {});
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+    const response = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${key}` } });
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    const value = (series: string): number => Number(new RegExp(`^${series.replace(/[{}()[\]|+.]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(value('router_gateway_requests_total{route="/v1/chat/completions",backend="sim",status="200"}')).toBeGreaterThanOrEqual(2);
+    expect(value('router_gateway_requests_total{route="/v1/chat/completions",backend="none",status="404"}')).toBeGreaterThanOrEqual(1);
+    expect(value('router_gateway_errors_total{route="/v1/chat/completions",backend="none",code="model_not_found"}')).toBeGreaterThanOrEqual(1);
+    expect(value('router_gateway_time_to_first_token_seconds_count{route="/v1/chat/completions",backend="sim"}')).toBeGreaterThanOrEqual(1);
+    expect(value('router_gateway_request_duration_seconds_bucket{route="/v1/chat/completions",backend="sim",le="+Inf"}')).toBeGreaterThanOrEqual(2);
+    expect(value('router_gateway_in_flight')).toBe(0);
+    expect(text).toMatch(/^router_gateway_breaker_state\{backend="flaky"\} [02]$/m);
+    expect(text).not.toContain(key);
+  });
+});

@@ -49,7 +49,6 @@ function listen(server: Server): Promise<string> {
 function gatewayConfig(): GatewayConfig {
   const backend = createOpenAICompatibleBackend({ name: 'sim', baseURL: upstream, apiKey: 'bench-upstream-key' });
   const router = createRouter({ backends: { sim: backend }, default: 'sim', timingLog: false });
-  // Auth on: a key to check on every call, and the JSON log line written (to the null device, as to a file).
   const nullDevice = openSync('/dev/null', 'w');
   return {
     router,
@@ -57,7 +56,10 @@ function gatewayConfig(): GatewayConfig {
     // The 1,000-stream memory case needs more than the default 256 calls open.
     maxInFlight: 4096,
     server: { maxConnections: 4096 },
-    ...(auth ? { keys: [{ key: benchKey, name: 'bench' }], log: (entry) => void writeSync(nullDevice, `${JSON.stringify(entry)}\n`) } : { log: false }),
+    // On: a key checked on every call, metrics, and the JSON log line written (to the null device, as to a file). Off: none of them.
+    ...(auth
+      ? { keys: [{ key: benchKey, name: 'bench' }], log: (entry) => void writeSync(nullDevice, `${JSON.stringify(entry)}\n`) }
+      : { log: false, metrics: false }),
   };
 }
 
