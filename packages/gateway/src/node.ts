@@ -141,6 +141,9 @@ export async function serve(gateway: Gateway, options: ServeOptions = {}): Promi
       requestTimeout: settings.requestTimeoutMs,
       keepAliveTimeout: settings.keepAliveTimeoutMs,
       maxHeaderSize: settings.maxHeaderBytes,
+      // TCP keep-alive probes find clients that vanished without closing (half-open), even on a silent stream.
+      keepAlive: true,
+      keepAliveInitialDelay: 60_000,
       // Node checks the two timeouts above only this often (30 s by default): often enough that they hold.
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs) / 4))),
     },
