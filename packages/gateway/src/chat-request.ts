@@ -80,7 +80,7 @@ function readMessages(value: unknown): Message[] {
   for (let i = 0; i < value.length; i++) {
     const entry: unknown = value[i];
     if (!isObject(entry)) throw badField(`messages[${i}]`, 'must be an object { role, content }.');
-    const role = typeof entry.role === 'string' ? roles[entry.role] : undefined;
+    const role = typeof entry.role === 'string' && Object.hasOwn(roles, entry.role) ? roles[entry.role] : undefined;
     if (role === undefined) {
       const detail = entry.role === 'tool' || entry.role === 'function' ? 'tool messages are not supported by this gateway yet' : `got ${JSON.stringify(entry.role)}`;
       throw badField(`messages[${i}].role`, `must be "system", "developer", "user" or "assistant" (${detail}).`);

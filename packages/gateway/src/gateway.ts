@@ -106,7 +106,8 @@ export function createGateway(config: GatewayConfig): Gateway {
         retryAfterSeconds: 1,
       });
     }
-    const price = prices[model] ?? prices['*'];
+    // Own properties only: a model named `constructor` must not find Object's.
+    const price = Object.hasOwn(prices, model) ? prices[model] : Object.hasOwn(prices, '*') ? prices['*'] : undefined;
     const reserved = key?.budget ? worstCaseCost(price, inputChars, maxTokens, reserveOutputTokens) : 0;
     if (key?.budget && !key.budget.reserve(reserved)) {
       throw new GatewayError(429, 'insufficient_quota', `Key "${key.name}" has too little budget left for this call.`, { code: 'insufficient_quota' });

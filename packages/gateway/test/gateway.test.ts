@@ -329,6 +329,12 @@ describe('spend budgets', () => {
       // Settled at 2 each: 6 spent, so one more call that reserves 4 fits.
       const admitted = await budgetClient.chat.completions.create(call);
       expect(admitted.usage?.completion_tokens).toBe(2);
+      // A model id that names an Object property finds no price (and routes nowhere), leaving the budget intact.
+      await expect(budgetClient.chat.completions.create({ ...call, model: 'constructor' })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+      const stillCounted = await budgetClient.chat.completions.create(call);
+      expect(stillCounted.usage?.completion_tokens).toBe(2);
+      // 10 spent now: a reservation of 4 no longer fits.
+      await expect(budgetClient.chat.completions.create(call)).rejects.toBeInstanceOf(OpenAI.RateLimitError);
     } finally {
       await budgetServer.close();
     }
