@@ -279,6 +279,44 @@ describe('limits', () => {
     await expect.poll(() => sim.inFlight).toBe(0);
   });
 
+  it("429 once a key has maxConcurrent calls open, and the slot comes back when the stream ends", async () => {
+    const soloKey = 'gw-solo-key-0123456789';
+    const solo = createGateway({ router: testRouter(sim.baseURL('openai')), keys: [{ key: soloKey, maxConcurrent: 1 }], log: false });
+    const soloServer = await serve(solo, { port: 0 });
+    try {
+      const soloClient = new OpenAI({ apiKey: soloKey, baseURL: `${soloServer.url}/v1`, maxRetries: 0 });
+      const open = await soloClient.chat.completions.create({ model: testModels.priced, messages, stream: true });
+      const refused = await soloClient.chat.completions.create({ model: testModels.chat, messages }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+      expect((refused as APIError).code).toBe('concurrency_limit_exceeded');
+      for await (const _ of open);
+      await expect(soloClient.chat.completions.create({ model: testModels.chat, messages })).resolves.toBeDefined();
+    } finally {
+      await soloServer.close();
+    }
+  });
+
+  it('refuses connections past maxConnections', async () => {
+    const capped = await serve(gateway, { port: 0, maxConnections: 1 });
+    const first = connect(capped.port, '127.0.0.1');
+    try {
+      // One answered request on the first connection, which stays open (keep-alive): the server counts it for sure.
+      first.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      const answer = await new Promise<string>((resolve) => first.once('data', (chunk) => resolve(String(chunk))));
+      expect(answer).toMatch(/^HTTP\/1.1 200/);
+      const second = connect(capped.port, '127.0.0.1');
+      second.on('error', () => {});
+      second.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      let secondAnswer = '';
+      second.on('data', (chunk) => (secondAnswer += String(chunk)));
+      await new Promise((resolve) => second.once('close', resolve));
+      expect(secondAnswer).toBe('');
+    } finally {
+      first.destroy();
+      await capped.close();
+    }
+  });
+
   it('closes a connection that never finishes its headers (slowloris)', async () => {
     const slow = await serve(gateway, { port: 0, headersTimeoutMs: 300, requestTimeoutMs: 300 });
     try {
