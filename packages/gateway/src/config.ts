@@ -23,6 +23,10 @@ export interface GatewayConfig {
   callTimeoutMs?: number;
   /** Serve `GET /metrics` (Prometheus text; asks for a key when `keys` are set). Default true. */
   metrics?: boolean;
+  /** Serve the status page at `GET /` (and its part at `/status.html`). Default: true without `keys`, false with them. */
+  statusPage?: boolean;
+  /** How often the status page refreshes itself, in milliseconds. Default 2000. */
+  statusRefreshMs?: number;
   /** Where the one log line per request goes; `false` for none. Default: a JSON line on standard output. */
   log?: false | ((entry: RequestLogEntry) => void);
   /** Let `serve` and the CLI bind beyond loopback without `keys`. Default false. */
@@ -58,7 +62,9 @@ export const gatewayDefaults: {
   readonly maxInFlight: number;
   readonly callTimeoutMs: number;
   readonly reserveOutputTokens: number;
+  readonly statusRefreshMs: number;
 } = {
+  statusRefreshMs: 2000,
   reserveOutputTokens: 4096,
   maxBodyBytes: 1024 * 1024,
   maxInFlight: 256,
@@ -101,6 +107,8 @@ export function checkGatewayConfig(config: GatewayConfig): void {
   problems.push(...keyProblems(config.keys));
   positiveInteger(config.maxBodyBytes, 'maxBodyBytes', problems);
   positiveInteger(config.reserveOutputTokens, 'reserveOutputTokens', problems);
+  positiveInteger(config.statusRefreshMs, 'statusRefreshMs', problems);
+  if (config.statusPage !== undefined && typeof config.statusPage !== 'boolean') problems.push('statusPage must be a boolean.');
   for (const [model, price] of Object.entries(config.prices ?? {})) {
     const valid = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value) && value >= 0;
     if (!valid(price?.inputPerMillion) || !valid(price?.outputPerMillion)) problems.push(`prices["${model}"] needs inputPerMillion and outputPerMillion, numbers >= 0.`);

@@ -11,6 +11,7 @@ import { inboundFromRequest, replyToResponse } from './fetch.ts';
 import { KeyEntry, KeyTable, presentedKey } from './keys.ts';
 import { writeJsonLine, type RequestLogEntry } from './log.ts';
 import { Metrics } from './metrics.ts';
+import { StatusBoard, type RouteStatus } from './status.ts';
 
 /** The gateway: a fetch-style handler, `(request) => Promise<Response>`, with a few facts about itself. */
 export interface Gateway {
@@ -76,6 +77,9 @@ export function createGateway(config: GatewayConfig): Gateway {
   const reserveOutputTokens = config.reserveOutputTokens ?? gatewayDefaults.reserveOutputTokens;
   const log = config.log === undefined ? writeJsonLine : config.log || undefined;
   const metrics = config.metrics === false ? undefined : new Metrics();
+  // A gateway that asks for keys is likely reachable by others: its status page is then opt-in.
+  const status = (config.statusPage ?? keys.size === 0) ? new StatusBoard() : undefined;
+  const statusRefreshMs = config.statusRefreshMs ?? gatewayDefaults.statusRefreshMs;
   let inFlight = 0;
 
   function authenticate(inbound: Inbound): KeyEntry | undefined {
@@ -216,6 +220,20 @@ export function createGateway(config: GatewayConfig): Gateway {
     return jsonReply(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', routes });
   }
 
+  function routeStatuses(): RouteStatus[] {
+    return models.map((model) => {
+      if (!hasExplain(router)) return { model, backend: router.name, rule: undefined, breaker: undefined, fallbacks: [] };
+      const explained = router.explain(model, 'generate');
+      return {
+        model,
+        backend: explained.backend,
+        rule: explained.rule?.description,
+        breaker: explained.breaker,
+        fallbacks: (explained.fallbacks ?? []).map((fallback) => `${fallback.backend} (${fallback.model}${fallback.breaker ? `, ${fallback.breaker}` : ''})`),
+      };
+    });
+  }
+
   /** The breaker of every backend the listed models route or fall back to, once each. */
   function breakerStates(): { backend: string; state: string }[] {
     if (!hasExplain(router)) return [];
@@ -234,6 +252,7 @@ export function createGateway(config: GatewayConfig): Gateway {
   function writeLog(record: RequestLogEntry): void {
     record.ms = Math.round((performance.now() - arrivals.get(record)!) * 100) / 100;
     metrics?.observe(record);
+    status?.observe(record);
     log?.(record);
   }
 
@@ -254,6 +273,11 @@ export function createGateway(config: GatewayConfig): Gateway {
     if (path === '/metrics' && method === 'GET' && metrics !== undefined) {
       authenticateInto(inbound, record);
       return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render({ inFlight, breakers: breakerStates() }) };
+    }
+    if ((path === '/' || path === '/status.html') && method === 'GET' && status !== undefined) {
+      const fragment = status.fragment(routeStatuses(), inFlight);
+      const body = path === '/' ? status.page(fragment, statusRefreshMs) : fragment;
+      return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body };
     }
     if (path === '/healthz' && method === 'GET') return jsonReply(200, { status: 'ok' });
     if (path === '/readyz' && method === 'GET') return readiness();
@@ -280,6 +304,10 @@ export function createGateway(config: GatewayConfig): Gateway {
         globalThis.process?.emitWarning?.(`@router/gateway: request ${id} failed: ${String(error)}`);
       }
       record.error = failure.code ?? failure.type;
+      // A failure the backend caused counts against the backend its route goes to (metrics, status page).
+      if ((failure.status >= 500 || failure.status === 429) && record.model !== undefined && record.backend === undefined) {
+        record.backend = routedBackend(record.model, record.path.endsWith('/embeddings') ? 'embed' : 'generate');
+      }
       reply = errorReply(failure);
     }
     reply.headers['x-request-id'] = id;
