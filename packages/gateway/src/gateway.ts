@@ -3,7 +3,7 @@ import type { CompletionStream, LLMClient, Operation, Router, Usage } from '@rou
 import { actualCost, worstCaseCost } from './budget.ts';
 import { readChatRequest, isObject, type JsonObject } from './chat-request.ts';
 import { ChunkWriter, completionBody, errorEvent } from './chat-response.ts';
-import { checkGatewayConfig, gatewayDefaults, type GatewayConfig } from './config.ts';
+import { checkGatewayConfig, gatewayDefaults, type GatewayConfig, type ServerSettings } from './config.ts';
 import { embeddingsBody, readEmbeddingsRequest } from './embeddings.ts';
 import { fromRouterError, GatewayError } from './errors.ts';
 import { jsonHeaders, sseHeaders, type EventSource, type Inbound, type Reply } from './exchange.ts';
@@ -22,8 +22,10 @@ export interface Gateway {
   readonly requiresKey: boolean;
   /** Calls open now (streams count until they end). */
   readonly inFlight: number;
-  /** The config it was made from. */
-  readonly config: GatewayConfig;
+  /** The config's `server` settings, for `serve`. (The config itself is not kept: it holds the keys in plain text.) */
+  readonly server: Readonly<ServerSettings>;
+  /** The config's `allowUnauthenticated`. */
+  readonly allowUnauthenticated: boolean;
 }
 
 /** The Node server reaches a gateway's handler here, without a `Request` and a `Response` per call. */
@@ -321,7 +323,8 @@ export function createGateway(config: GatewayConfig): Gateway {
     fetch: { value: fetch, enumerable: true },
     requiresKey: { value: keys.size > 0, enumerable: true },
     inFlight: { get: () => inFlight, enumerable: true },
-    config: { value: config, enumerable: true },
+    server: { value: Object.freeze({ ...config.server }), enumerable: true },
+    allowUnauthenticated: { value: config.allowUnauthenticated === true, enumerable: true },
   }) as Gateway;
   inboundHandlers.set(gateway, handle);
   return gateway;

@@ -122,9 +122,9 @@ async function writeReply(reply: Reply, res: ServerResponse, draining: boolean):
  * loopback unless told otherwise.
  */
 export async function serve(gateway: Gateway, options: ServeOptions = {}): Promise<GatewayServer> {
-  const settings = { ...serverDefaults, ...gateway.config.server, ...definedOnly(options) };
+  const settings = { ...serverDefaults, ...gateway.server, ...definedOnly(options) };
   const problems = serverProblems(settings, 'serve');
-  const allowUnauthenticated = options.allowUnauthenticated ?? gateway.config.allowUnauthenticated ?? false;
+  const allowUnauthenticated = options.allowUnauthenticated ?? gateway.allowUnauthenticated;
   if (!gateway.requiresKey && !isLoopback(settings.host) && !allowUnauthenticated) {
     problems.push(`host ${settings.host} is reachable beyond this machine, and the gateway has no keys: configure keys, or set allowUnauthenticated.`);
   }

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { inspect } from 'node:util';
 import { AbortedError, type RouterEvent } from '@router/core';
 import { simulatedEmbedding, simulatedReply, startSimulator, type Simulator } from '@router/testing';
 import OpenAI, { type APIError, type RateLimitError } from 'openai';
@@ -426,5 +427,13 @@ describe('metrics', () => {
     expect(value('router_gateway_in_flight')).toBe(0);
     expect(text).toMatch(/^router_gateway_breaker_state\{backend="flaky"\} [02]$/m);
     expect(text).not.toContain(key);
+  });
+});
+
+describe('keys at rest', () => {
+  it('the gateway keeps no plain key: not on the object, not in what it shows of itself', () => {
+    const made = createGateway({ router: testRouter(sim.baseURL('openai')), keys: [{ key, name: 'tests' }], log: false });
+    expect(inspect(made, { showHidden: true, depth: 10, getters: true })).not.toContain(key);
+    expect(inspect(made, { showHidden: true, depth: 10 })).toContain('requiresKey: true');
   });
 });
