@@ -216,7 +216,7 @@ async function ownCostUs(rounds: number, calls: number): Promise<{ offUs: number
     embed: () => Promise.reject(new Error('not used')),
   };
   const nullDevice = openSync('/dev/null', 'w');
-  const off = createGateway({ router: instant, log: false, metrics: false });
+  const off = createGateway({ router: instant, log: false, metrics: false, statusPage: false });
   const on = createGateway({ router: instant, keys: [{ key: benchKey, name: 'bench' }], log: (entry) => void writeSync(nullDevice, `${JSON.stringify(entry)}\n`) });
   const cpuPerCall = async (gateway: Gateway): Promise<number> => {
     const before = process.cpuUsage();

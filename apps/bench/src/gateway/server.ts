@@ -56,10 +56,10 @@ function gatewayConfig(): GatewayConfig {
     // The 1,000-stream memory case needs more than the default 256 calls open.
     maxInFlight: 4096,
     server: { maxConnections: 4096 },
-    // On: a key checked on every call, metrics, and the JSON log line written (to the null device, as to a file). Off: none of them.
+    // On: a key checked on every call, metrics, and the JSON log line written (to the null device, as to a file). Off: none of them, nor the status page's record.
     ...(auth
       ? { keys: [{ key: benchKey, name: 'bench' }], log: (entry) => void writeSync(nullDevice, `${JSON.stringify(entry)}\n`) }
-      : { log: false, metrics: false }),
+      : { log: false, metrics: false, statusPage: false }),
   };
 }
 
