@@ -3,5 +3,7 @@ import { sourceResolution } from '../../vitest.shared.ts';
 
 export default defineProject({
   ...sourceResolution,
-  test: { name: 'example', include: ['test/**/*.test.ts'] },
+  // Each test starts the app as a Node process: seconds on a busy machine. The limit only catches a hang
+  // (the same as the child process's own timeout); speed is the bench's business.
+  test: { name: 'example', include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
 });

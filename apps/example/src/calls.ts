@@ -3,7 +3,10 @@ import type { RouterEvent } from '@router/core';
 /** One row of the turn's call table. */
 export interface CallRecord {
   op: 'generate' | 'stream' | 'embed';
+  /** The router's key for the backend that served (or was routed to, on failure). */
   backend: string;
+  /** The adapter that served, by its own name; absent on failure. */
+  adapter?: string;
   model: string;
   attempts: number;
   ttftMs?: number;
@@ -28,6 +31,7 @@ export class CallLog {
       ok,
       startedAt: performance.now() - event.durationMs,
     };
+    if (ok) record.adapter = event.adapter;
     if (event.ttftMs !== undefined) record.ttftMs = event.ttftMs;
     this.records.push(record);
   };

@@ -1,5 +1,6 @@
-import { createRouter, seedPolicy, type Router, type RouterListener } from '@router/core';
+import { createRouter, seedPolicy, type BackendPolicy, type LLMClient, type Router, type RouterListener } from '@router/core';
 import { CircuitBreaker, ConcurrencyLimiter } from '@router/core/reliability';
+import { alias } from '@router/core/routing';
 import { createFeatherlessBackend } from '@router/featherless';
 import { createMlxBackend } from '@router/mlx';
 import { createOpenRouterBackend } from '@router/openrouter';
@@ -10,36 +11,47 @@ const appUrl = 'https://github.com/router/example';
 
 /**
  * The seed's composition: the narrative model on Featherless (kept under its
- * plan by a limiter that knows each model's unit cost), the classifier on
- * OpenRouter pinned to fast providers and falling back to the narrative
- * backend, embeddings and `mlx-community/` models on MLX — one router.
+ * plan by a limiter that knows each model's unit cost), embeddings and
+ * `mlx-community/` models on MLX — one router. The classifier model is an
+ * alias: OpenRouter pinned to one fast provider per deployment, and the same
+ * weights on the local MLX server, the fastest of them picked per call by
+ * latency, falling back to the narrative model when all fail.
  */
 export function composeRouter(config: AppConfig, listeners: readonly RouterListener[]): Router {
   const narrative = createFeatherlessBackend({ ...config.featherless, appName, appUrl });
-  const classifier = createOpenRouterBackend({
-    ...config.openrouter,
-    name: 'openrouter',
-    appName,
-    appUrl,
-    provider: { order: config.classifierProviderOrder, allow_fallbacks: false },
-  });
   const local = createMlxBackend(config.mlx);
+  const pinned: Record<string, LLMClient> = {};
+  const pinnedReliability: Record<string, BackendPolicy> = {};
+  for (const provider of config.classifierProviders) {
+    const name = `openrouter-${provider.toLowerCase()}`;
+    pinned[name] = createOpenRouterBackend({ ...config.openrouter, name, appName, appUrl, provider: { order: [provider], allow_fallbacks: false } });
+    pinnedReliability[name] = { breaker: new CircuitBreaker({ failureThreshold: 5, coolDownMs: 30_000 }) };
+  }
+  const seed = seedPolicy({ local, narrative, narrativeModel: config.models.narrative });
 
   return createRouter({
-    ...seedPolicy({ local, narrative, classifier, narrativeModel: config.models.narrative }),
+    ...seed,
+    backends: { ...seed.backends, ...pinned },
     listeners,
     reliability: {
+      ...pinnedReliability,
       narrative: {
         retry: { maxAttempts: 3 },
         limiter: new ConcurrencyLimiter({ limit: narrative.planUnits, maxQueue: 64 }),
       },
-      classifier: {
-        retry: { maxAttempts: 2 },
-        breaker: new CircuitBreaker({ failureThreshold: 5, coolDownMs: 30_000 }),
-        // The pinned provider is the fast path; the narrative model can classify too, only slower.
-        fallbacks: [{ backend: 'narrative', model: config.models.narrative }],
-      },
       local: { retry: { maxAttempts: 2 } },
+    },
+    aliases: {
+      [config.models.classifier]: alias({
+        strategy: 'latency',
+        deployments: [
+          ...Object.keys(pinned).map((backend) => ({ backend, model: config.models.classifier })),
+          ...(config.models.localClassifier ? [{ backend: 'local', model: config.models.localClassifier }] : []),
+        ],
+        retry: { maxAttempts: 2 },
+        // The narrative model can classify too, only slower.
+        fallbacks: [{ backend: 'narrative', model: config.models.narrative }],
+      }),
     },
   });
 }

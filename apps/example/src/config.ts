@@ -9,9 +9,12 @@ export interface AppConfig {
   chat: boolean;
   sequential: boolean;
   json: boolean;
+  /** Print each turn's span tree (OpenTelemetry, through @router/otel). */
+  otel: boolean;
   db: string;
-  models: { narrative: string; classifier: string; embedding: string };
-  classifierProviderOrder: string[];
+  models: { narrative: string; classifier: string; localClassifier: string | undefined; embedding: string };
+  /** OpenRouter providers the classifier alias has a pinned deployment on, one each. */
+  classifierProviders: string[];
   openrouter: { apiKey: string | undefined; baseURL: string | undefined };
   featherless: { apiKey: string | undefined; baseURL: string | undefined };
   mlx: { baseURL: string | undefined };
@@ -22,16 +25,18 @@ export const defaults: {
   characters: string[];
   narrativeModel: string;
   classifierModel: string;
+  localClassifierModel: string;
   embeddingModel: string;
-  classifierProviderOrder: string;
+  classifierProviders: string;
   db: string;
 } = {
   message: 'I push open the door of the lighthouse and call out to whoever keeps the lamp.',
   characters: ['Ada', 'Brom', 'Cyra'],
   narrativeModel: 'mistralai/Mistral-Small-24B-Instruct-2501',
   classifierModel: 'meta-llama/llama-3.1-8b-instruct',
+  localClassifierModel: 'mlx-community/Meta-Llama-3.1-8B-Instruct-4bit',
   embeddingModel: 'mlx-community/all-MiniLM-L6-v2-4bit',
-  classifierProviderOrder: 'Cerebras',
+  classifierProviders: 'Cerebras,Groq',
   db: join(import.meta.dirname, '..', 'data', 'memory.sqlite'),
 };
 
@@ -44,6 +49,8 @@ export const usage: string = `Usage: pnpm demo -- [options]
   --sequential        classify pairs one after another (as before the seed's fix)
   --db PATH           the memory database (default apps/example/data/memory.sqlite)
   --json              print one JSON object and nothing else
+  --otel              print each turn's span tree: the turn, its calls and their attempts, with durations
+                      (to standard error with --json)
   --simulate          use the in-process simulator even when keys are set
   --help
 
@@ -62,6 +69,7 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
       sequential: { type: 'boolean', default: false },
       db: { type: 'string' },
       json: { type: 'boolean', default: false },
+      otel: { type: 'boolean', default: false },
       simulate: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -84,13 +92,16 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
     chat: values.chat,
     sequential: values.sequential,
     json: values.json,
+    otel: values.otel,
     db: values.db ?? defaults.db,
     models: {
       narrative: env.NARRATIVE_MODEL || defaults.narrativeModel,
       classifier: env.CLASSIFIER_MODEL || defaults.classifierModel,
+      // `none` leaves the local deployment out of the classifier alias.
+      localClassifier: env.LOCAL_CLASSIFIER_MODEL === 'none' ? undefined : env.LOCAL_CLASSIFIER_MODEL || defaults.localClassifierModel,
       embedding: env.EMBEDDING_MODEL || defaults.embeddingModel,
     },
-    classifierProviderOrder: (env.CLASSIFIER_PROVIDER_ORDER || defaults.classifierProviderOrder)
+    classifierProviders: (env.CLASSIFIER_PROVIDERS || defaults.classifierProviders)
       .split(',')
       .map((name) => name.trim())
       .filter(Boolean),

@@ -4,6 +4,7 @@ import type { Simulator } from '@router/testing';
 import { CallLog } from './calls.ts';
 import { composeRouter } from './compose.ts';
 import { readConfig, usage, UsageError, type AppConfig } from './config.ts';
+import { loadDotEnv } from './env.ts';
 import { Memory } from './memory.ts';
 import { turnSummary } from './render.ts';
 import { startSimulatedServices } from './simulated.ts';
@@ -17,8 +18,9 @@ function describeMode(config: AppConfig, simulator: Simulator | undefined): stri
     return `Simulated mode: every backend is simulated in-process (${simulator.url}); no keys are set, so nothing leaves this machine. Set OPENROUTER_API_KEY or FEATHERLESS_API_KEY for live mode.`;
   }
   return (
-    `Live mode: narrative ${config.models.narrative} on Featherless, classifier ${config.models.classifier} on OpenRouter ` +
-    `pinned to ${config.classifierProviderOrder.join(', ')}, embeddings ${config.models.embedding} on MLX.`
+    `Live mode: narrative ${config.models.narrative} on Featherless, classifier ${config.models.classifier} by latency over OpenRouter ` +
+    `pinned to ${config.classifierProviders.join(' or ')}${config.models.localClassifier ? ` or ${config.models.localClassifier} on MLX` : ''}, ` +
+    `embeddings ${config.models.embedding} on MLX.`
   );
 }
 
@@ -61,6 +63,8 @@ async function runTurn(config: AppConfig, memory: Memory, router: ReturnType<typ
 async function main(): Promise<number> {
   let config: AppConfig;
   try {
+    // Before any key is read, so a key in .env selects live mode.
+    loadDotEnv();
     const read = readConfig(process.argv.slice(2), process.env);
     if (read === 'help') {
       out(`${usage}\n`);
@@ -78,11 +82,20 @@ async function main(): Promise<number> {
 
   const memory = Memory.open(config.db);
   const callLog = new CallLog();
-  const router = composeRouter(config, [callLog.listener]);
+  // Loaded only with --otel: without it the app does not even import the SDK.
+  const tracing = config.otel ? (await import('./tracing.ts')).createTurnTracing() : undefined;
+  const router = composeRouter(config, tracing ? [callLog.listener, tracing.listener] : [callLog.listener]);
   try {
     let last: TurnResult | undefined;
     const play = async (message: string): Promise<boolean> => {
-      last = await runTurn(config, memory, router, callLog, message);
+      const turn = () => runTurn(config, memory, router, callLog, message);
+      if (tracing) {
+        const traced = await tracing.traceTurn(turn);
+        last = traced.result;
+        (config.json ? err : out)(`\n${traced.tree}\n`);
+      } else {
+        last = await turn();
+      }
       for (const warning of last.warnings) err(`warning: ${warning}\n`);
       if (last.error === undefined) return true;
       err(`error: ${describeFailure(last.error)}\n`);

@@ -9,10 +9,10 @@ function pad(cells: string[], widths: number[]): string {
 
 /** The table of every call in a turn. */
 export function callTable(calls: readonly CallRecord[]): string {
-  const header = ['operation', 'backend', 'model', 'attempts', 'ttft', 'total', ''];
+  const header = ['operation', 'backend', 'adapter', 'model', 'attempts', 'ttft', 'total', ''];
   const rows = [...calls]
     .sort((a, b) => a.startedAt - b.startedAt)
-    .map((call) => [call.op, call.backend, call.model, String(call.attempts), secs(call.ttftMs), secs(call.ms), call.ok ? '' : 'failed']);
+    .map((call) => [call.op, call.backend, call.adapter ?? '-', call.model, String(call.attempts), secs(call.ttftMs), secs(call.ms), call.ok ? '' : 'failed']);
   const widths = header.map((_, i) => Math.max(header[i]!.length, ...rows.map((row) => row[i]!.length)));
   return [pad(header, widths), pad(widths.map((w) => '-'.repeat(w)), widths), ...rows.map((row) => pad(row, widths))].join('\n');
 }
@@ -21,10 +21,11 @@ export function callTable(calls: readonly CallRecord[]): string {
 export function turnSummary(result: TurnResult, sequential: boolean): string {
   const lines: string[] = ['', 'Relationship updates:'];
   for (const pair of result.stateUpdates) {
+    const via = pair.servedBy ? `  [${pair.servedBy.backend}]` : '';
     lines.push(
       pair.update
-        ? `  ${pair.from} -> ${pair.to}: ${pair.update.affinity > 0 ? '+' : ''}${pair.update.affinity}  ${pair.update.reason}`
-        : `  ${pair.from} -> ${pair.to}: failed (${pair.error})`,
+        ? `  ${pair.from} -> ${pair.to}: ${pair.update.affinity > 0 ? '+' : ''}${pair.update.affinity}  ${pair.update.reason}${via}`
+        : `  ${pair.from} -> ${pair.to}: failed (${pair.error})${via}`,
     );
   }
   const sumOfCalls = result.calls.reduce((total, call) => total + call.ms, 0);

@@ -1,4 +1,4 @@
-import type { LLMClient, Message } from '@router/core';
+import type { Completion, LLMClient, Message } from '@router/core';
 import { classify } from '@router/core/classify';
 import type { CallLog, CallRecord } from './calls.ts';
 import type { Memory, Recollection } from './memory.ts';
@@ -15,6 +15,8 @@ export interface PairUpdate {
   to: string;
   update?: RelationshipUpdate;
   error?: string;
+  /** The deployment of the classifier alias that answered (the last answer, when classify asked again). */
+  servedBy?: { backend: string; model: string };
 }
 
 export interface TurnResult {
@@ -72,15 +74,24 @@ export async function playTurn(deps: TurnDependencies, message: string): Promise
   let pairsDone = 0;
   const classifyPair = async ([from, to]: [string, string]): Promise<PairUpdate & { ms: number }> => {
     const pairStarted = performance.now();
+    let answer: Completion | undefined;
+    // classify returns the value only; this view of the client keeps the completion, to say who served.
+    const watched: LLMClient = {
+      name: llm.name,
+      generate: async (messages, options) => (answer = await llm.generate(messages, options)),
+      stream: (messages, options) => llm.stream(messages, options),
+      embed: (input, options) => llm.embed(input, options),
+    };
+    const servedBy = () => (answer ? { servedBy: { backend: answer.backend, model: answer.model } } : {});
     try {
-      const update = await classify(llm, classifierPrompt(from, to, message, recalled), {
+      const update = await classify(watched, classifierPrompt(from, to, message, recalled), {
         model: settings.models.classifier,
         schema: relationshipUpdate,
         responseFormat: { type: 'json_schema', name: 'relationship_update', schema: relationshipUpdateJsonSchema, strict: true },
       });
-      return { from, to, update, ms: performance.now() - pairStarted };
+      return { from, to, update, ...servedBy(), ms: performance.now() - pairStarted };
     } catch (error) {
-      return { from, to, error: describe(error), ms: performance.now() - pairStarted };
+      return { from, to, error: describe(error), ...servedBy(), ms: performance.now() - pairStarted };
     } finally {
       deps.onProgress?.(++pairsDone, pairs.length);
     }

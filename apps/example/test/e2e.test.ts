@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Dialect, type LoggedRequest, type Simulator } from '@router/testing';
@@ -16,12 +16,14 @@ interface Run {
   stderr: string;
 }
 
+const LOCAL_CLASSIFIER = 'mlx-community/Meta-Llama-3.1-8B-Instruct-4bit';
+
 let simulator: Simulator;
 let dir: string;
 
 beforeAll(async () => {
-  // The classifier answers after 150 ms, so calls made in parallel really overlap.
-  simulator = await startSimulator({ models: { 'meta-llama/llama-3.1-8b-instruct': { ttftMs: 150 } } });
+  // The classifier answers after 150 ms (on every deployment), so calls made in parallel really overlap.
+  simulator = await startSimulator({ models: { 'meta-llama/llama-3.1-8b-instruct': { ttftMs: 150 }, [LOCAL_CLASSIFIER]: { ttftMs: 150 } } });
   dir = mkdtempSync(join(tmpdir(), 'router-example-'));
 });
 afterAll(async () => {
@@ -34,7 +36,7 @@ afterEach(() => {
 });
 
 /** Runs the app as a user would, in live mode, every base URL pointed at the simulator. */
-function runApp(args: string[], env: Record<string, string> = {}): Promise<Run> {
+function runApp(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -50,6 +52,7 @@ function runApp(args: string[], env: Record<string, string> = {}): Promise<Run> 
           ...env,
         },
         timeout: 60_000,
+        ...(cwd !== undefined && { cwd }),
       },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );
@@ -59,13 +62,30 @@ function runApp(args: string[], env: Record<string, string> = {}): Promise<Run> 
 const calls = (dialect: Dialect, path?: string): LoggedRequest[] =>
   simulator.requests.filter((r) => r.dialect === dialect && (path === undefined || r.path === path));
 
+describe('.env', () => {
+  it('is loaded from the working directory, and the environment wins over it', async () => {
+    const home = join(dir, 'with-dotenv');
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, '.env'), ['# as copied from .env.example', 'NARRATIVE_MODEL=Qwen/Qwen2.5-7B-Instruct', 'FEATHERLESS_API_KEY=rc_from-dotenv-loses', ''].join('\n'));
+    const run = await runApp(['--json', '--characters', 'Ada,Brom'], {}, home);
+    expect(run.code, run.stderr).toBe(0);
+    const narrative = calls('featherless', '/chat/completions');
+    expect(narrative).toHaveLength(1);
+    expect(narrative[0]).toMatchObject({ model: 'Qwen/Qwen2.5-7B-Instruct', headers: { authorization: fingerprint(KEYS.featherless) } });
+  });
+});
+
+/** The classifier alias's requests: OpenRouter (one pinned deployment per provider) and the local model on MLX. */
+const classifierRequests = (requests: readonly LoggedRequest[]): LoggedRequest[] =>
+  requests.filter((r) => r.dialect === 'openrouter' || (r.dialect === 'mlx' && r.path === '/chat/completions'));
+
 describe('a live-mode turn against the simulator', () => {
   let run: Run;
   let output: {
     mode: string;
     reply: string;
-    stateUpdates: { from: string; to: string; update?: { affinity: number; reason: string } }[];
-    calls: { op: string; backend: string; model: string; attempts: number; ms: number; ok: boolean }[];
+    stateUpdates: { from: string; to: string; update?: { affinity: number; reason: string }; servedBy?: { backend: string; model: string } }[];
+    calls: { op: string; backend: string; adapter?: string; model: string; attempts: number; ms: number; ok: boolean }[];
     turnMs: number;
   };
   let requests: LoggedRequest[];
@@ -89,16 +109,22 @@ describe('a live-mode turn against the simulator', () => {
     expect(narrative[0]).toMatchObject({ path: '/chat/completions', stream: true, model: 'mistralai/Mistral-Small-24B-Instruct-2501' });
   });
 
-  it('classifies all six directed pairs on OpenRouter, pinned, JSON mode, max_tokens <= 512', () => {
-    const classifier = requests.filter((r) => r.dialect === 'openrouter');
+  it('classifies all six directed pairs through the alias: OpenRouter pinned to one provider per deployment, or the local model; JSON mode, max_tokens <= 512', () => {
+    const classifier = classifierRequests(requests);
     expect(classifier).toHaveLength(6);
     for (const request of classifier) {
       const body = request.body as { provider?: unknown; max_tokens?: number; response_format?: { type: string }; model: string };
-      expect(body.model).toBe('meta-llama/llama-3.1-8b-instruct');
-      expect(body.provider).toEqual({ order: ['Cerebras'], allow_fallbacks: false });
+      if (request.dialect === 'openrouter') {
+        expect(body.model).toBe('meta-llama/llama-3.1-8b-instruct');
+        expect([{ order: ['Cerebras'], allow_fallbacks: false }, { order: ['Groq'], allow_fallbacks: false }]).toContainEqual(body.provider);
+      } else {
+        expect(body.model).toBe(LOCAL_CLASSIFIER);
+      }
       expect(body.max_tokens).toBeLessThanOrEqual(512);
       expect(body.response_format?.type).toMatch(/^json_/);
     }
+    // Placed together before any was measured, the six calls spread over the three deployments.
+    expect(new Set(output.stateUpdates.map((u) => u.servedBy?.backend))).toEqual(new Set(['openrouter-cerebras', 'openrouter-groq', 'local']));
     const pairs = output.stateUpdates.map((u) => `${u.from}->${u.to}`).sort();
     expect(pairs).toEqual(['Ada->Brom', 'Ada->Cyra', 'Brom->Ada', 'Brom->Cyra', 'Cyra->Ada', 'Cyra->Brom']);
     for (const { update } of output.stateUpdates) {
@@ -108,17 +134,17 @@ describe('a live-mode turn against the simulator', () => {
   });
 
   it('runs the classifier calls in parallel: every one started before any ended', () => {
-    const classifier = requests.filter((r) => r.dialect === 'openrouter');
+    const classifier = classifierRequests(requests);
     const lastStart = Math.max(...classifier.map((r) => r.startedAt));
     const firstEnd = Math.min(...classifier.map((r) => r.endedAt ?? Number.POSITIVE_INFINITY));
     expect(lastStart).toBeLessThanOrEqual(firstEnd);
   });
 
-  it('sends embeddings only to MLX, and nothing else to MLX', () => {
+  it('sends embeddings only to MLX, and nothing else to MLX but the local classifier', () => {
     const embeddings = requests.filter((r) => r.path === '/embeddings');
     expect(embeddings.length).toBeGreaterThanOrEqual(2); // the message for recall, then the turn's text
     expect(embeddings.every((r) => r.dialect === 'mlx')).toBe(true);
-    expect(requests.filter((r) => r.dialect === 'mlx').every((r) => r.path === '/embeddings')).toBe(true);
+    expect(requests.filter((r) => r.dialect === 'mlx' && r.path !== '/embeddings').every((r) => r.model === LOCAL_CLASSIFIER)).toBe(true);
   });
 
   it('sends each key only to its own service, and never prints one', () => {
@@ -136,29 +162,37 @@ describe('a live-mode turn against the simulator', () => {
 
   it('reports every call with its backend and model', () => {
     const byOp = (op: string) => output.calls.filter((c) => c.op === op);
-    expect(byOp('stream')).toMatchObject([{ backend: 'featherless', ok: true }]);
+    expect(byOp('stream')).toMatchObject([{ backend: 'narrative', adapter: 'featherless', ok: true }]);
     expect(byOp('generate')).toHaveLength(6);
-    expect(byOp('generate').every((c) => c.backend === 'openrouter' && c.ok)).toBe(true);
-    expect(byOp('embed').every((c) => c.backend === 'mlx')).toBe(true);
-    expect(output.turnMs).toBeGreaterThan(0);
+    expect(byOp('generate').every((c) => ['openrouter-cerebras', 'openrouter-groq', 'local'].includes(c.backend) && c.ok)).toBe(true);
+    expect(byOp('generate').every((c) => c.adapter === (c.backend === 'local' ? 'mlx' : c.backend))).toBe(true);
+    // Which deployment served each pair, with the model id it was asked for.
+    const served = output.stateUpdates.map((u) => u.servedBy!.backend).sort();
+    expect(served).toEqual(byOp('generate').map((c) => c.backend).sort());
+    for (const { servedBy } of output.stateUpdates) expect(servedBy!.model).toBe(servedBy!.backend === 'local' ? LOCAL_CLASSIFIER : 'meta-llama/llama-3.1-8b-instruct');
+    expect(byOp('embed').every((c) => c.backend === 'local' && c.adapter === 'mlx')).toBe(true);
+    // The turn waits for every call it made.
+    expect(Math.max(...[...byOp('generate'), ...byOp('stream')].map((c) => c.ms))).toBeLessThanOrEqual(output.turnMs);
   });
 });
 
 describe('configuration and failures', () => {
-  it('pins the classifier to CLASSIFIER_PROVIDER_ORDER', async () => {
-    const run = await runApp(['--json', '--characters', 'Ada,Brom'], { CLASSIFIER_PROVIDER_ORDER: 'Groq, Cerebras' });
+  it('gives the classifier alias one pinned deployment per CLASSIFIER_PROVIDERS entry, and no local one with LOCAL_CLASSIFIER_MODEL=none', async () => {
+    const run = await runApp(['--json', '--characters', 'Ada,Brom'], { CLASSIFIER_PROVIDERS: 'Groq', LOCAL_CLASSIFIER_MODEL: 'none' });
     expect(run.code).toBe(0);
     const bodies = calls('openrouter').map((r) => (r.body as { provider: unknown }).provider);
     expect(bodies).toEqual([
-      { order: ['Groq', 'Cerebras'], allow_fallbacks: false },
-      { order: ['Groq', 'Cerebras'], allow_fallbacks: false },
+      { order: ['Groq'], allow_fallbacks: false },
+      { order: ['Groq'], allow_fallbacks: false },
     ]);
+    expect(calls('mlx', '/chat/completions')).toEqual([]);
   });
 
   it('--sequential classifies the pairs one after another', async () => {
     const run = await runApp(['--json', '--sequential', '--characters', 'Ada,Brom,Cyra']);
     expect(run.code).toBe(0);
-    const classifier = calls('openrouter');
+    const classifier = classifierRequests(simulator.requests).sort((a, b) => a.startedAt - b.startedAt);
+    expect(classifier).toHaveLength(6);
     for (let i = 1; i < classifier.length; i++) expect(classifier[i]!.startedAt).toBeGreaterThanOrEqual(classifier[i - 1]!.endedAt!);
   });
 
@@ -203,4 +237,30 @@ describe('configuration and failures', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--turns must be a positive whole number/);
   });
+});
+
+describe('--otel', () => {
+  it('prints the turn as a span tree: the recall, the narrative and the six parallel classifier calls under the turn, each with its attempt', async () => {
+    const run = await runApp(['--json', '--otel', '--characters', 'Ada,Brom,Cyra']);
+    expect(run.code).toBe(0);
+    // With --json the tree goes to standard error and standard output stays one JSON object.
+    expect(() => JSON.parse(run.stdout) as unknown).not.toThrow();
+    const lines = run.stderr.split('\n');
+    const tree = lines.slice(lines.findIndex((line) => /^turn {2}\d+ ms$/.test(line))).filter((line) => line !== '');
+    expect(tree[0]).toMatch(/^turn {2}\d+ ms$/);
+    const calls = tree.filter((line) => /^[├└]─ /.test(line));
+    // The classifier is an alias: its calls are routed under the alias's name, each attempt on the deployment that served.
+    expect(calls.filter((line) => /^├─ chat meta-llama\/llama-3\.1-8b-instruct {2}\d+ ms {2}\(meta-llama\/llama-3\.1-8b-instruct\)$/.test(line))).toHaveLength(6);
+    expect(calls.filter((line) => /^├─ chat mistralai\/Mistral-Small-24B-Instruct-2501 {2}\d+ ms {2}\(narrative, first chunk \d+ ms\)$/.test(line))).toHaveLength(1);
+    expect(calls.filter((line) => line.includes(' embeddings mlx-community/')).length).toBeGreaterThanOrEqual(1);
+    // Every call has exactly one attempt under it: on its own backend, or on one of the alias's deployments.
+    calls.forEach((call) => {
+      const at = tree.indexOf(call);
+      const routedTo = /\(([\w/.-]+)/.exec(call)?.[1];
+      const backends = routedTo?.includes('/') ? '(openrouter-cerebras|openrouter-groq|local)' : routedTo;
+      expect(tree[at + 1]).toMatch(new RegExp(`^[│ ] {2}└─ attempt ${backends} {2}\\d+ ms$`));
+    });
+    expect(tree).toHaveLength(1 + calls.length * 2);
+    // A whole turn in a child process: allow what runApp allows, so a loaded machine does not fail it.
+  }, 60_000);
 });

@@ -71,6 +71,8 @@ export class BackendStreamReader implements AsyncIterator<string, undefined> {
     // First, so that a failure from here on has the scope to type it (opening one never throws).
     const scope = (this.#scope = this.#call.openScope());
     scope.signal.throwIfAborted();
+    // Settles the completion the moment the call is aborted or times out, even while nobody reads.
+    scope.signal.addEventListener('abort', this.#settleAborted, { once: true });
     const { firstChunkTimeoutMs } = this.#call.options;
     if (firstChunkTimeoutMs !== undefined) scope.armPhaseTimer('first-chunk', firstChunkTimeoutMs);
     return this.#call.open(scope)[Symbol.asyncIterator]();
@@ -114,6 +116,12 @@ export class BackendStreamReader implements AsyncIterator<string, undefined> {
     this.#sink.resolve(this.#call.complete(this.#finish, this.#sink.chunks.join(''), this.#started, this.#firstChunkMs));
     return ended;
   }
+
+  readonly #settleAborted = (): void => {
+    const { backend, options } = this.#call;
+    const error = this.#scope!.abortError()!;
+    this.#sink.reject(failureAfterText(this.#sink.chunks.join(''), error, { backend, model: options.model }));
+  };
 
   readonly #fail = (error: unknown): Promise<never> => {
     const { backend, options } = this.#call;

@@ -1,7 +1,10 @@
 import { BackendStreamReader, type BackendStreamCall } from './backend-stream.ts';
+import { capabilityError, neededCapability } from './capabilities.ts';
 import { BackendError, RouterError, UnsupportedOperationError } from './errors.ts';
 import { CallScope } from './scope.ts';
+import { optionsFor } from './scoping.ts';
 import { CompletionStream, type StreamPart } from './stream.ts';
+import { markTyped } from './typed-clients.ts';
 import type {
   BackendCapabilities,
   CallOptions,
@@ -70,13 +73,38 @@ export interface BackendDefinition {
   embed?(call: BackendEmbedCall): Promise<EmbedOutput>;
   /** Turns what the SDK threw into a typed error; return undefined to use the generic mapping. */
   mapError?(error: unknown, context: ErrorContext): RouterError | undefined;
-  /** Defaults applied when the caller did not set them (e.g. a generous first-chunk budget for cold starts). */
-  defaults?: Pick<CallOptions, 'timeoutMs' | 'firstChunkTimeoutMs' | 'idleTimeoutMs'>;
+  /**
+   * Budgets applied when the caller did not set them (e.g. a generous first-chunk budget for cold
+   * starts). A call with neither `timeoutMs` nor `deadline` gets its operation's budget here, or
+   * core's (`defaultBudgets`): no call waits forever.
+   */
+  defaults?: BackendDefaults;
   /** Appended to deadline timeout messages, e.g. to explain a cold start. */
   timeoutHint?: string;
   /** What one request to `model` costs a concurrency limiter (Featherless plan units). Default 1. */
   costOf?(model: string): number;
 }
+
+/** Per-operation budgets of a backend, in milliseconds. */
+export interface BackendDefaults {
+  /** End-to-end budget of `generate`. */
+  timeoutMs?: number;
+  /** End-to-end budget of `stream`, from its first read to its end. */
+  streamTimeoutMs?: number;
+  /** End-to-end budget of `embed`. */
+  embedTimeoutMs?: number;
+  /** Streams: time-to-first-chunk limit. Default: none (the stream's budget bounds it). */
+  firstChunkTimeoutMs?: number;
+  /** Streams: limit between chunks. Default: none. */
+  idleTimeoutMs?: number;
+}
+
+/** Core's budgets for a call that sets none and whose backend declares none. */
+export const defaultBudgets: Readonly<Required<Pick<BackendDefaults, 'timeoutMs' | 'streamTimeoutMs' | 'embedTimeoutMs'>>> = {
+  timeoutMs: 300_000,
+  streamTimeoutMs: 600_000,
+  embedTimeoutMs: 60_000,
+};
 
 /** An `LLMClient` made by `createBackend`, with what it declares about itself. */
 export interface Backend extends LLMClient {
@@ -90,10 +118,28 @@ const defaultCapabilities: BackendCapabilities = { embeddings: false, jsonMode: 
 export function createBackend(definition: BackendDefinition): Backend {
   const { name } = definition;
   const capabilities: BackendCapabilities = { ...defaultCapabilities, ...definition.capabilities };
-  const defaults = definition.defaults ?? {};
+  const { timeoutMs, streamTimeoutMs, embedTimeoutMs, firstChunkTimeoutMs, idleTimeoutMs } = { ...defaultBudgets, ...stripUndefined(definition.defaults ?? {}) };
+  const budgets: Readonly<Record<Operation, Partial<CallOptions>>> = {
+    generate: { timeoutMs },
+    stream: stripUndefined({ timeoutMs: streamTimeoutMs, firstChunkTimeoutMs, idleTimeoutMs }),
+    embed: { timeoutMs: embedTimeoutMs },
+  };
 
-  const withDefaults = <T extends CallOptions | EmbedOptions>(options: T): T =>
-    definition.defaults === undefined ? options : { ...defaults, ...stripUndefined(options) };
+  /**
+   * The call's options as this backend applies them: its own `providerOptions` entry, its budgets
+   * where the caller set none (an explicit `undefined`, as wrappers pass, sets none), and a refusal
+   * of what it declares it cannot do, before the network.
+   */
+  const prepare = <T extends CallOptions | EmbedOptions>(operation: Operation, options: T): T => {
+    const needed = neededCapability(operation, options);
+    if (needed !== undefined && !capabilities[needed]) throw capabilityError(needed, { backend: name, model: options.model });
+    const own = options.providerOptions === undefined ? options : optionsFor(options, name, true);
+    const budget = budgets[operation];
+    const prepared = { ...budget, ...stripUndefined(own) } as T;
+    // A deadline alone is the caller's budget: the default must not cut it short.
+    if (options.timeoutMs === undefined && options.deadline !== undefined) prepared.timeoutMs = undefined;
+    return prepared;
+  };
 
   const openScope = (options: CallOptions | EmbedOptions): CallScope =>
     new CallScope(options, { backend: name, model: options.model, timeoutHint: definition.timeoutHint });
@@ -111,19 +157,20 @@ export function createBackend(definition: BackendDefinition): Backend {
 
   const metadata = (model: string, startedAt: number, started: number) => ({
     backend: name,
+    adapter: name,
     model,
     attempts: 1,
     timings: { startedAt, totalMs: performance.now() - started },
   });
 
-  return {
+  return markTyped({
     name,
     capabilities,
     costOf: (model) => definition.costOf?.(model) ?? 1,
 
     async generate(messages, rawOptions) {
       validateCall(messages, rawOptions);
-      const options = withDefaults(rawOptions);
+      const options = prepare('generate', rawOptions);
       const startedAt = Date.now();
       const started = performance.now();
       const scope = openScope(options);
@@ -148,12 +195,13 @@ export function createBackend(definition: BackendDefinition): Backend {
     },
 
     stream(messages, rawOptions) {
+      let options: CallOptions;
       try {
         validateCall(messages, rawOptions);
+        options = prepare('stream', rawOptions);
       } catch (error) {
         return CompletionStream.failed(error);
       }
-      const options = withDefaults(rawOptions);
       const call: BackendStreamCall = {
         backend: name,
         options,
@@ -173,10 +221,8 @@ export function createBackend(definition: BackendDefinition): Backend {
 
     async embed(input, rawOptions) {
       validateEmbed(input, rawOptions);
-      const options = withDefaults(rawOptions);
-      if (!definition.embed || !capabilities.embeddings) {
-        throw new UnsupportedOperationError('embeddings', { backend: name, model: options.model });
-      }
+      if (!definition.embed) throw new UnsupportedOperationError('embeddings', { backend: name, model: rawOptions.model, capability: 'embeddings' });
+      const options = prepare('embed', rawOptions);
       const startedAt = Date.now();
       const started = performance.now();
       const scope = openScope(options);
@@ -202,10 +248,10 @@ export function createBackend(definition: BackendDefinition): Backend {
         scope.dispose();
       }
     },
-  };
+  });
 }
 
-function stripUndefined<T extends object>(options: T): T {
+function stripUndefined<T extends object>(options: T): Partial<T> {
   const copy = { ...options };
   for (const key of Object.keys(copy) as (keyof T)[]) if (copy[key] === undefined) delete copy[key];
   return copy;

@@ -5,6 +5,8 @@
  * Messages never contain API keys.
  */
 
+import type { Capability } from './types.ts';
+
 const markerOf = (code: string): symbol => Symbol.for(`@router/core.error.${code}`);
 
 /** An `isInstance` that needs no `this`, so it can be passed around (`errors.filter(TimeoutError.isInstance)`). */
@@ -112,19 +114,22 @@ export class UnsupportedOperationError extends RouterError {
   static override readonly code: string = 'unsupported';
   static override isInstance: (error: unknown) => error is UnsupportedOperationError = brandCheck('unsupported');
   readonly operation: string;
+  /** The capability the backend declares it lacks, when that is why (see `BackendCapabilities`). */
+  readonly capability: Capability | undefined;
 
-  constructor(operation: string, options: RouterErrorOptions & { hint?: string } = {}) {
+  constructor(operation: string, options: RouterErrorOptions & { hint?: string; capability?: Capability } = {}) {
     super(
       `Backend "${options.backend ?? 'unknown'}" does not support ${operation}.${options.hint ? ` ${options.hint}` : ''}`,
       options,
     );
     this.name = 'UnsupportedOperationError';
     this.operation = operation;
+    this.capability = options.capability;
   }
 }
 
 /** Which budget ran out. */
-export type TimeoutPhase = 'total' | 'first-chunk' | 'idle' | 'queue';
+export type TimeoutPhase = 'total' | 'attempt' | 'first-chunk' | 'idle' | 'queue';
 
 export class TimeoutError extends RouterError {
   static override readonly code: string = 'timeout';
@@ -135,6 +140,7 @@ export class TimeoutError extends RouterError {
   constructor(phase: TimeoutPhase, timeoutMs: number, options: RouterErrorOptions & { hint?: string } = {}) {
     const what = {
       total: 'the call deadline',
+      attempt: 'the budget of one attempt',
       'first-chunk': 'the time-to-first-chunk limit',
       idle: 'the idle limit between chunks',
       queue: 'the concurrency queue timeout',

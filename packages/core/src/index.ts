@@ -37,7 +37,6 @@ export { CompletionStream } from './stream.ts';
 export type { StreamPart, StreamProducer, StreamSink } from './stream.ts';
 export { CallScope } from './scope.ts';
 export type { ScopeContext } from './scope.ts';
-export { createBackend } from './backend.ts';
 export type {
   Backend,
   BackendCall,
@@ -61,6 +60,8 @@ export type {
   RoutingTable,
   RuleKind,
 } from './router.ts';
+// `alias()` and the strategies are in `@router/core/routing`; what the router shows of them is here.
+export type { AliasExplanation, DeploymentExplanation, ModelAlias } from './routing/alias-route.ts';
 export { defaultLocalPrefixes, seedPolicy } from './presets.ts';
 export type { SeedPolicyOptions } from './presets.ts';
 export type {
@@ -69,6 +70,7 @@ export type {
   BreakerEvent,
   CallEndEvent,
   CallErrorEvent,
+  CallRequest,
   CallStartEvent,
   FallbackEvent,
   FirstChunkEvent,

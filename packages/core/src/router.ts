@@ -1,10 +1,14 @@
-import { ConfigurationError, NoRouteError, toRouterError } from './errors.ts';
-import { emit, type CallStartEvent, type RouterListener } from './events.ts';
+import { lacks, neededCapability } from './capabilities.ts';
+import { ConfigurationError, NoRouteError, toRouterError, type RouterError } from './errors.ts';
+import { emit, type CallRequest, type CallStartEvent, type RouterListener } from './events.ts';
 import type { BreakerState } from './reliability/breaker.ts';
 import { createChainClient, type BackendPolicy, type ChainLink, type FallbackTarget, type RouteClient, type RoutePolicy } from './reliability/chain.ts';
-import { CompletionStream } from './stream.ts';
+import { setupAliases, type AliasExplanation, type ModelAlias } from './routing/alias-route.ts';
+import { optionsFor } from './scoping.ts';
+import { CompletionStream, settled } from './stream.ts';
 import { createTimingLog, timingLogFormatFromEnv, type TimingLogFormat } from './timing-log.ts';
-import type { CallOptions, Completion, EmbedOptions, Embeddings, LLMClient, Message, Operation } from './types.ts';
+import { markTyped, raisesTypedErrors } from './typed-clients.ts';
+import type { CallOptions, Capability, Completion, EmbedOptions, Embeddings, LLMClient, Message, Operation } from './types.ts';
 import { validateCall, validateEmbed } from './validate.ts';
 
 /** Routes model ids that start with `prefix`. */
@@ -58,9 +62,15 @@ export interface RouterConfig extends RoutingTable {
    * without rule-level settings) are called directly, at no cost.
    */
   reliability?: Readonly<Record<string, BackendPolicy>>;
+  /**
+   * Model aliases: a public model id served by several deployments, made
+   * with `alias()` from `@router/core/routing`. An alias is matched before
+   * the rules, for every operation.
+   */
+  aliases?: Readonly<Record<string, ModelAlias>>;
 }
 
-export type RuleKind = 'prefix' | 'model' | 'pattern' | 'when' | 'default';
+export type RuleKind = 'prefix' | 'model' | 'pattern' | 'when' | 'default' | 'alias';
 
 export interface RouteExplanation {
   model: string;
@@ -73,12 +83,22 @@ export interface RouteExplanation {
   breaker?: BreakerState;
   /** Where the call goes if the backend fails, in order (absent when there is no fallback). */
   fallbacks?: { backend: string; model: string; breaker?: BreakerState }[];
+  /**
+   * Backends of the chain passed over because they declare they lack a capability the call needs
+   * (`embeddings` for embed, `jsonMode` for a `responseFormat`); the routed backend may be one of them.
+   */
+  skipped?: { backend: string; capability: Capability }[];
+  /** For an alias: its deployments, their health and scores, and why the chosen one. */
+  alias?: AliasExplanation;
 }
 
 export interface Router extends LLMClient {
   readonly backends: Readonly<Record<string, LLMClient>>;
-  /** Which rule would route `model`, and to which backend. Never calls a backend. */
-  explain(model: string, operation?: Operation): RouteExplanation;
+  /**
+   * Which rule would route `model`, and to which backend. Never calls a backend. Pass the call's
+   * options to see which backends a call with them would skip for a missing capability.
+   */
+  explain(model: string, operation?: Operation, options?: Pick<CallOptions, 'responseFormat'>): RouteExplanation;
   /** Adds an event subscriber; returns the function that removes it. */
   subscribe(listener: RouterListener): () => void;
 }
@@ -86,6 +106,8 @@ export interface Router extends LLMClient {
 /** How a route is served: its fallback chain (the primary first) and the client that runs it. */
 interface Serving {
   links: ChainLink[];
+  /** No reliability: the backend itself serves (the router names its result and types its errors). */
+  direct: boolean;
   client: RouteClient;
 }
 
@@ -247,6 +269,14 @@ export function createRouter(config: RouterConfig): Router {
     if (!names.has(name)) problems.push(`reliability.${name} is for unknown backend "${name}".`);
     checkFallbacks(`reliability.${name}`, policy.fallbacks, names, problems);
   }
+  // Aliases are checked with everything else, and built once the listeners exist.
+  const buildAliases = setupAliases(config.aliases, {
+    backends,
+    reliability,
+    problems,
+    checkFallbacks: (at, fallbacks) => checkFallbacks(at, fallbacks, names, problems),
+    routesExactly: (model) => [...chat.rules, ...embeddings.rules].some((rule) => rule.kind === 'model' && rule.matches(model)),
+  });
   if (problems.length > 0) throw new ConfigurationError(problems);
 
   const listeners: RouterListener[] = [...(config.listeners ?? [])];
@@ -264,28 +294,34 @@ export function createRouter(config: RouterConfig): Router {
       ),
     ];
     const direct = !reliability[backend] && Object.keys(overrides).length === 0;
-    return { links, client: direct ? primary.client : createChainClient(links, listeners) };
+    return { links, direct, client: direct ? primary.client : createChainClient(links, listeners) };
   };
   for (const table of [chat, embeddings]) {
     for (const rule of table.rules) rule.serving ??= serve(rule.backend, rule.policy);
     if (table.default !== undefined) table.serving ??= serve(table.default);
   }
 
-  const resolve = (model: string, operation: Operation): { name: string; client: RouteClient } => {
+  const aliases = buildAliases({ chain: (links) => createChainClient(links, listeners) });
+
+  const resolve = (model: string, operation: Operation): Target => {
+    const alias = aliases.size === 0 ? undefined : aliases.get(model);
+    if (alias) return { name: model, client: alias.client, direct: false };
     const table = operation === 'embed' ? embeddings : chat;
     const found = route(table, model);
     if (!found) throw new NoRouteError(model, operation);
-    return { name: found.backend, client: (found.rule ?? table).serving!.client };
+    const { serving } = found.rule ?? table;
+    return { name: found.backend, client: serving!.client, direct: serving!.direct };
   };
 
   /** Runs one call with its start, and its end or error, reported to the listeners. */
   const observe = async <R extends Completion | Embeddings>(
-    base: Omit<CallStartEvent, 'type'>,
+    base: Omit<CallStartEvent, 'type' | 'request'>,
+    request: CallRequest,
     run: (callId: number) => Promise<R>,
     outputChars: (result: R) => number,
   ): Promise<R> => {
     const started = performance.now();
-    emit(listeners, { type: 'call-start', ...base });
+    emit(listeners, { type: 'call-start', ...base, request: () => request });
     try {
       const result = await run(base.callId);
       emit(listeners, {
@@ -294,9 +330,11 @@ export function createRouter(config: RouterConfig): Router {
         durationMs: performance.now() - started,
         outputChars: outputChars(result),
         servedBy: result.backend,
+        adapter: result.adapter,
         attempts: result.attempts,
         ...('finishReason' in result && { finishReason: result.finishReason }),
         ...(result.usage && { usage: result.usage }),
+        result: () => result,
       });
       return result;
     } catch (error) {
@@ -306,14 +344,20 @@ export function createRouter(config: RouterConfig): Router {
     }
   };
 
-  return {
+  const router: Router = {
     name: config.name ?? 'router',
     backends,
 
-    explain(model, operation = 'generate') {
+    explain(model, operation = 'generate', options = {}) {
       const table = operation === 'embed' ? embeddings : chat;
+      const alias = aliases.get(model);
+      if (alias) return { model, table: table.name, ...alias.explain(operation) };
       const found = route(table, model);
-      const [primary, ...fallbacks] = found ? (found.rule ?? table).serving!.links : [];
+      const links = found ? (found.rule ?? table).serving!.links : [];
+      const capability = neededCapability(operation, { model, ...options });
+      const skipped = links.filter((link) => lacks(link.client, capability)).map((link) => ({ backend: link.name, capability: capability! }));
+      const primary = links[0];
+      const fallbacks = links.slice(1).filter((link) => !lacks(link.client, capability));
       return {
         model,
         table: table.name,
@@ -331,6 +375,7 @@ export function createRouter(config: RouterConfig): Router {
             ...(link.policy.breaker && { breaker: link.policy.breaker.state }),
           })),
         }),
+        ...(skipped.length > 0 && { skipped }),
       };
     },
 
@@ -344,54 +389,105 @@ export function createRouter(config: RouterConfig): Router {
 
     async generate(messages: readonly Message[], options: CallOptions): Promise<Completion> {
       validateCall(messages, options);
-      const { name: backend, client } = resolve(options.model, 'generate');
-      // Without subscribers the router adds nothing to the call.
-      if (listeners.length === 0) return client.generate(messages, options);
-      const base = { callId: ++nextCallId, operation: 'generate' as const, backend, model: options.model, inputChars: messageChars(messages) };
-      return observe(base, (callId) => client.generate(messages, options, callId), (completion) => completion.text.length);
+      const target = resolve(options.model, 'generate');
+      const call = (callId?: number) => served(target, options.model, target.client.generate(messages, scoped(target, options), callId));
+      // Without subscribers the router adds nothing else to the call.
+      if (listeners.length === 0) return call();
+      const base = { callId: ++nextCallId, operation: 'generate' as const, backend: target.name, model: options.model, inputChars: messageChars(messages) };
+      return observe(base, { options, messages }, call, (completion) => completion.text.length);
     },
 
     stream(messages: readonly Message[], options: CallOptions): CompletionStream {
-      let target: { name: string; client: RouteClient };
+      let target: Target;
       try {
         validateCall(messages, options);
         target = resolve(options.model, 'stream');
       } catch (error) {
         return CompletionStream.failed(error);
       }
-      if (listeners.length === 0) return target.client.stream(messages, options);
+      if (listeners.length === 0) return servedStream(target, options.model, target.client.stream(messages, scoped(target, options)));
       return observedStream(listeners, target, messages, options);
     },
 
     async embed(input: string | readonly string[], options: EmbedOptions): Promise<Embeddings> {
       validateEmbed(input, options);
-      const { name: backend, client } = resolve(options.model, 'embed');
-      if (listeners.length === 0) return client.embed(input, options);
+      const target = resolve(options.model, 'embed');
+      const call = (callId?: number) => served(target, options.model, target.client.embed(input, scoped(target, options), callId));
+      if (listeners.length === 0) return call();
       const inputs = typeof input === 'string' ? [input] : input;
       let inputChars = 0;
       for (const text of inputs) inputChars += text.length;
-      const base = { callId: ++nextCallId, operation: 'embed' as const, backend, model: options.model, inputChars, inputs: inputs.length };
-      return observe(base, (callId) => client.embed(input, options, callId), () => 0);
+      const base = { callId: ++nextCallId, operation: 'embed' as const, backend: target.name, model: options.model, inputChars, inputs: inputs.length };
+      return observe(base, { options, input }, call, () => 0);
     },
   };
+  return markTyped(router);
 }
 
+interface Target {
+  name: string;
+  client: RouteClient;
+  direct: boolean;
+}
+
+/** A backend served without a chain gets what the chain would give it: its own options only. */
+function scoped<O extends CallOptions | EmbedOptions>(target: Target, options: O): O {
+  return target.direct ? optionsFor(options, target.name, true) : options;
+}
+
+/** The result of a backend served directly, named by the router's key, with any foreign error typed. */
+async function served<R extends Completion | Embeddings>(target: Target, model: string, pending: Promise<R>): Promise<R> {
+  if (!target.direct) return pending;
+  let result: R;
+  try {
+    result = await pending;
+  } catch (error) {
+    throw toRouterError(error, { backend: target.name, model });
+  }
+  result.adapter ??= result.backend;
+  result.backend = target.name;
+  return result;
+}
+
+/** A stream of a backend served directly: named by the router's key, and typed errors from a custom client. */
+function servedStream(target: Target, model: string, stream: CompletionStream): CompletionStream {
+  if (!target.direct) return stream;
+  if (raisesTypedErrors(target.client as LLMClient)) {
+    // Renamed once it has ended; nothing in between, so the text path pays nothing. (A stream that is
+    // no CompletionStream of this copy of core, as tests hand in, has nothing to rename.)
+    (settled(stream) as Promise<Completion> | undefined)?.then((completion) => {
+      completion.adapter ??= completion.backend;
+      completion.backend = target.name;
+    }, noop);
+    return stream;
+  }
+  return CompletionStream.from(async function* typed() {
+    try {
+      for await (const chunk of stream) yield chunk;
+      const completion = await settled(stream);
+      completion.adapter ??= completion.backend;
+      completion.backend = target.name;
+      return completion;
+    } catch (error) {
+      throw toRouterError(error, { backend: target.name, model });
+    }
+  });
+}
+
+const noop = (): void => {};
+
 /** A stream that reports its start, first chunk and end to the listeners. */
-function observedStream(
-  listeners: readonly RouterListener[],
-  target: { name: string; client: RouteClient },
-  messages: readonly Message[],
-  options: CallOptions,
-): CompletionStream {
+function observedStream(listeners: readonly RouterListener[], target: Target, messages: readonly Message[], options: CallOptions): CompletionStream {
   return new CompletionStream(async function* observe(sink) {
     const base = { callId: ++nextCallId, operation: 'stream' as const, backend: target.name, model: options.model, inputChars: messageChars(messages) };
     const started = performance.now();
     let ttftMs: number | undefined;
     let outputChars = 0;
     let reported = false;
-    const reportError = (error: unknown): void => {
-      reported = true;
+    const reportError = (error: unknown): RouterError => {
       const typed = toRouterError(error, base);
+      if (reported) return typed;
+      reported = true;
       emit(listeners, {
         type: 'call-error',
         ...base,
@@ -400,9 +496,13 @@ function observedStream(
         outputChars,
         error: typed,
       });
+      sink.reject(typed);
+      return typed;
     };
-    emit(listeners, { type: 'call-start', ...base });
-    const inner = target.client.stream(messages, options, base.callId);
+    emit(listeners, { type: 'call-start', ...base, request: () => ({ options, messages }) });
+    const inner = servedStream(target, options.model, target.client.stream(messages, scoped(target, options), base.callId));
+    // An abort ends the call while nobody reads: report it and settle the completion then, not at the next read.
+    settled(inner).catch(reportError);
     try {
       for await (const chunk of inner) {
         if (ttftMs === undefined) {
@@ -413,7 +513,7 @@ function observedStream(
         sink.chunks.push(chunk);
         yield chunk;
       }
-      const completion = await inner.completion;
+      const completion = await settled(inner);
       reported = true;
       emit(listeners, {
         type: 'call-end',
@@ -422,18 +522,18 @@ function observedStream(
         ...(ttftMs !== undefined && { ttftMs }),
         outputChars,
         servedBy: completion.backend,
+        adapter: completion.adapter,
         attempts: completion.attempts,
         finishReason: completion.finishReason,
         ...(completion.usage && { usage: completion.usage }),
+        result: () => completion,
       });
       sink.resolve(completion);
     } catch (error) {
-      reportError(error);
-      sink.reject(error);
-      throw error;
+      throw reportError(error);
     } finally {
       // The consumer stopped reading: the inner stream was closed by the loop exit.
-      if (!reported) reportError(await inner.completion.catch((error: unknown) => error));
+      if (!reported) reportError(await settled(inner).catch((error: unknown) => error));
     }
   });
 }

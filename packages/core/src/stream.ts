@@ -31,10 +31,57 @@ export type StreamProducer = (sink: StreamSink) => AsyncIterator<string, unknown
 const noop = (): void => {};
 
 /**
+ * `completion` as handed to callers: awaiting it (or `then`, `catch`,
+ * `finally`) on a stream nobody iterates starts the stream and reads it to
+ * its end, so `await llm.stream(...).completion` cannot hang. The start waits
+ * one microtask, so `stream.completion.catch(...)` followed at once by a
+ * `for await` still leaves the stream to that loop.
+ */
+class StartingPromise<T> extends Promise<T> {
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  #start: (() => void) | undefined;
+
+  static of<T>(settled: Promise<T>, start: () => void): StartingPromise<T> {
+    const promise = new StartingPromise<T>((resolve, reject) => {
+      settled.then(resolve, reject);
+    });
+    promise.#start = start;
+    // Never an unhandled rejection of its own (the base `then` does not start the stream).
+    Promise.prototype.then.call(promise, undefined, noop);
+    return promise;
+  }
+
+  override then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    const start = this.#start;
+    if (start) {
+      this.#start = undefined;
+      queueMicrotask(start);
+    }
+    return super.then(onFulfilled, onRejected);
+  }
+}
+
+let settledOf: (stream: CompletionStream) => Promise<Completion> | undefined;
+
+/** How a stream ended, without starting it: what the layers of core read from the streams they wrap. */
+export function settled(stream: CompletionStream): Promise<Completion> {
+  // A stream from another copy of core has no private field this copy can read.
+  return settledOf(stream) ?? stream.completion;
+}
+
+/**
  * A streamed completion: `for await` it for the text, in order; `completion`
  * resolves with the full text and metadata once the stream has ended (and
  * rejects with the stream's error). The call starts on the first iteration
- * and stops (aborting the request) if the loop exits early.
+ * and stops (aborting the request) if the loop exits early. Awaiting
+ * `completion` (or `collect()`) on a stream nobody iterates starts it and
+ * reads it to the end; iterating it after that throws a TypeError.
  *
  * The caller's loop reads the producer itself: a wrapper in between would be
  * one more promise per chunk at every layer (backend, reliability, hooks),
@@ -42,22 +89,39 @@ const noop = (): void => {};
  * sink. `CompletionStream.from` does that for a plain generator.
  */
 export class CompletionStream implements AsyncIterable<string> {
-  /** Settles when the stream ends. Never causes an unhandled rejection on its own. */
-  readonly completion: Promise<Completion>;
+  static {
+    settledOf = (stream) => (#settled in stream ? stream.#settled : undefined);
+  }
+
+  readonly #settled: Promise<Completion>;
   readonly #produce: StreamProducer;
   readonly #sink: StreamSink;
+  #completion: Promise<Completion> | undefined;
   #started = false;
 
   constructor(produce: StreamProducer) {
     this.#produce = produce;
     let sink!: StreamSink;
-    this.completion = new Promise<Completion>((resolve, reject) => {
+    this.#settled = new Promise<Completion>((resolve, reject) => {
       sink = { chunks: [], resolve, reject };
     });
     this.#sink = sink;
     // Callers who only iterate must not get an unhandled rejection from here:
     // the error already reached them through the loop.
-    this.completion.catch(noop);
+    this.#settled.catch(noop);
+  }
+
+  /** Settles when the stream ends, for any reason. Never causes an unhandled rejection on its own. */
+  get completion(): Promise<Completion> {
+    return (this.#completion ??= StartingPromise.of(this.#settled, () => {
+      if (!this.#started) this.#drain();
+    }));
+  }
+
+  #drain(): void {
+    (async () => {
+      for await (const _ of this);
+    })().catch(noop);
   }
 
   /** Wraps an async generator that yields text and returns the completion (one relay step per chunk). */
@@ -95,8 +159,9 @@ export class CompletionStream implements AsyncIterable<string> {
 
   /** Reads the stream to its end and returns the completion. */
   async collect(): Promise<Completion> {
+    if (this.#started) return this.#settled;
     for await (const _ of this);
-    return this.completion;
+    return this.#settled;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<string, unknown> {

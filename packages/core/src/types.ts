@@ -25,9 +25,26 @@ export interface BaseCallOptions {
   timeoutMs?: number;
   /** Absolute end-to-end deadline (epoch milliseconds); the earlier of this and `timeoutMs` wins. */
   deadline?: number;
-  /** Provider-specific body fields, merged over the backend's `defaultExtraBody`. */
+  /**
+   * Provider-specific body fields, merged over the backend's `defaultExtraBody`. Through a router they
+   * reach the backend the call was routed to and never a fallback: scope options with `providerOptions`.
+   */
   extraBody?: Record<string, unknown>;
-  /** Extra HTTP headers for this call. */
+  /** Extra HTTP headers for this call; like `extraBody`, for the routed backend only. */
+  headers?: Record<string, string>;
+  /**
+   * Options for one backend each, keyed by its name (the router's key for it, or an adapter's own
+   * `name` when it is called directly). They reach that backend whether it serves as the routed
+   * backend or as a fallback, and no other: `{ openrouter: { extraBody: { provider: { order: ['Cerebras'] } } } }`.
+   */
+  providerOptions?: Readonly<Record<string, ProviderCallOptions>>;
+}
+
+/** What a call can send to one backend only. */
+export interface ProviderCallOptions {
+  /** Merged over the call's unkeyed `extraBody` when this backend is the routed one. */
+  extraBody?: Record<string, unknown>;
+  /** Merged over the call's unkeyed `headers` when this backend is the routed one. */
   headers?: Record<string, string>;
 }
 
@@ -76,8 +93,14 @@ export interface Timings {
 
 /** What every call reports about itself. */
 export interface CallMetadata {
-  /** Name of the backend that served the call. */
+  /**
+   * The backend that served the call: the router's key for it (`narrative`) when the call went
+   * through a router, the adapter's own name when the adapter was called directly. It names what
+   * `explain`, fallback events and `reliability` keys name, so a log line joins the configuration.
+   */
   backend: string;
+  /** The adapter that served the call, by its own name (`featherless`), whatever the router calls it. */
+  adapter: string;
   /** The model that served the call, as the backend reported it (may differ from the requested one). */
   model: string;
   /** HTTP attempts made, retries and fallbacks included. */
@@ -102,11 +125,14 @@ export interface Embeddings extends CallMetadata {
 export interface BackendCapabilities {
   /** `embed` works (otherwise it fails with an UnsupportedOperationError). */
   embeddings: boolean;
-  /** `responseFormat` is honoured. */
+  /** `responseFormat` is honoured (a call that sets one fails before the network without it). */
   jsonMode: boolean;
   /** Token usage is reported. */
   usage: boolean;
 }
+
+/** A capability a call can need: refused before the network by a backend without it, skipped as a fallback. */
+export type Capability = 'embeddings' | 'jsonMode';
 
 /**
  * The one interface. Backends, the router and every reliability wrapper

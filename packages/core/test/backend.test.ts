@@ -4,13 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   AbortedError,
   BackendError,
-  createBackend,
   StreamInterruptedError,
   TimeoutError,
   UnsupportedOperationError,
   type BackendCall,
   type StreamPart,
 } from '../src/index.ts';
+import { createBackend } from '../src/adapter.ts';
 
 const msgs = [{ role: 'user' as const, content: 'hello' }];
 
@@ -43,19 +43,46 @@ beforeEach(() => {
   unhandled.length = 0;
   process.on('unhandledRejection', collect);
 });
+/** One turn of the event loop: every pending microtask has run, and Node has reported unhandled rejections. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 afterEach(async () => {
-  await sleep(5);
+  await nextTurn();
   process.off('unhandledRejection', collect);
   expect(unhandled).toEqual([]);
 });
 
 describe('createBackend: generate', () => {
-  it('adds backend, model, attempts and timings', async () => {
-    const { backend } = scripted(() => words());
-    const completion = await backend.generate(msgs, { model: 'asked' });
+  it('adds backend, model, attempts and timings that cover the call', async () => {
+    let entered = 0;
+    let release = (): void => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const backend = createBackend({
+      name: 'scripted',
+      async generate() {
+        entered = performance.now();
+        await released;
+        return { text: 'done', finishReason: 'stop', model: 'served-model' };
+      },
+      stream: () => words(),
+    });
+    const before = Date.now();
+    const outerStart = performance.now();
+    const pending = backend.generate(msgs, { model: 'asked' });
+    // Let some time pass while the backend is inside the call; the bounds below use what was measured.
+    await sleep(20);
+    const releasedAt = performance.now();
+    release();
+    const completion = await pending;
+    const outerMs = performance.now() - outerStart;
+    const after = Date.now();
     expect(completion).toMatchObject({ text: 'done', backend: 'scripted', model: 'served-model', attempts: 1, finishReason: 'stop' });
-    expect(completion.timings.totalMs).toBeGreaterThanOrEqual(0);
-    expect(completion.timings.startedAt).toBeLessThanOrEqual(Date.now());
+    expect(entered).toBeGreaterThan(0);
+    expect(completion.timings.startedAt).toBeGreaterThanOrEqual(before);
+    expect(completion.timings.startedAt).toBeLessThanOrEqual(after);
+    // Timed from before the backend ran until after it returned: at least the wait inside, at most what the caller saw.
+    expect(completion.timings.totalMs).toBeGreaterThanOrEqual(releasedAt - entered);
+    expect(completion.timings.totalMs).toBeLessThanOrEqual(outerMs);
   });
 
   it('a deadline becomes a TimeoutError and aborts the request signal', async () => {
@@ -108,14 +135,16 @@ describe('createBackend: stream', () => {
     expect(seen).toEqual(['a', 'b', 'c']);
     const completion = await stream.completion;
     expect(completion).toMatchObject({ text: 'abc', finishReason: 'stop', backend: 'scripted', usage: { outputTokens: 4 } });
-    expect(completion.timings.firstChunkMs).toBeGreaterThanOrEqual(0);
+    expect(completion.timings.firstChunkMs).toBeTypeOf('number');
+    expect(completion.timings.firstChunkMs).toBeLessThanOrEqual(completion.timings.totalMs);
     expect(stream.text).toBe('abc');
   });
 
   it('does not start the call until it is read', async () => {
     const { backend, seen } = scripted(() => words('a'));
     backend.stream(msgs, { model: 'm' });
-    await sleep(5);
+    // Starting needs no timer: had it started, it would have by the next turn of the event loop.
+    await nextTurn();
     expect(seen).toHaveLength(0);
   });
 

@@ -42,11 +42,12 @@ describe('seed policy', () => {
 
   it('sends each call to the backend explain names, and reports the serving backend', async () => {
     const completion = await withClassifier.generate(msgs, { model: 'meta-llama/llama-3.1-8b-instruct' });
-    expect(completion.backend).toBe('openrouter');
-    expect((await withClassifier.generate(msgs, { model: NARRATIVE })).backend).toBe('featherless');
-    expect((await withClassifier.embed('hello', { model: 'text-embedding-3-small' })).backend).toBe('mlx');
+    // `backend` is the router's key, as explain and the configuration name it; `adapter` the adapter's own name.
+    expect(completion).toMatchObject({ backend: 'classifier', adapter: 'openrouter' });
+    expect(await withClassifier.generate(msgs, { model: NARRATIVE })).toMatchObject({ backend: 'narrative', adapter: 'featherless' });
+    expect(await withClassifier.embed('hello', { model: 'text-embedding-3-small' })).toMatchObject({ backend: 'local', adapter: 'mlx' });
     const stream = withClassifier.stream(msgs, { model: 'mlx-community/x' });
-    expect((await stream.collect()).backend).toBe('mlx');
+    expect(await stream.collect()).toMatchObject({ backend: 'local', adapter: 'mlx' });
   });
 });
 
@@ -101,8 +102,8 @@ describe('rules', () => {
   it('a router is a backend of another router', async () => {
     const inner = createRouter({ backends, default: 'c', name: 'inner', timingLog: false });
     const outer = createRouter({ backends: { inner, a: backends.a }, rules: [{ prefix: 'in/', backend: 'inner' }], default: 'a', timingLog: false });
-    expect((await outer.generate(msgs, { model: 'in/x' })).backend).toBe('c');
-    expect((await outer.generate(msgs, { model: 'x' })).backend).toBe('a');
+    expect(await outer.generate(msgs, { model: 'in/x' })).toMatchObject({ backend: 'inner', adapter: 'c' });
+    expect(await outer.generate(msgs, { model: 'x' })).toMatchObject({ backend: 'a', adapter: 'a' });
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AbortedError, CompletionStream, type Completion, type StreamSink } from '../src/index.ts';
 
-const completion = (text: string): Completion => ({ text, finishReason: 'stop', backend: 'b', model: 'm', attempts: 1, timings: { startedAt: 0, totalMs: 1 } });
+const completion = (text: string): Completion => ({ text, finishReason: 'stop', backend: 'b', adapter: 'b', model: 'm', attempts: 1, timings: { startedAt: 0, totalMs: 1 } });
 
 async function settled(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '@router/core';
+import { headerValueProblem } from '@router/core/adapter';
 import { createOpenAICompatibleBackend } from '@router/openai-compatible';
 import type { OpenAICompatibleBackend, OpenAICompatibleSettings, RequestOptions } from '@router/openai-compatible';
 import { defaultBaseURL, defaultPlanUnits } from './settings.ts';
@@ -59,9 +60,16 @@ export function createFeatherlessBackend(settings: FeatherlessSettings = {}): Fe
     }
   }
   const costOf = costRule(unitCost);
+  // Attribution travels as headers: a bad value is reported under its own setting's name (and not sent twice as a header problem).
   const attribution: Record<string, string> = {};
-  if (settings.appUrl) attribution['HTTP-Referer'] = settings.appUrl;
-  if (settings.appName) attribution['X-Title'] = settings.appName;
+  for (const [setting, header] of [['appUrl', 'HTTP-Referer'], ['appName', 'X-Title']] as const) {
+    const value = settings[setting];
+    if (value === undefined || value === '') continue;
+    const problem = headerValueProblem(value);
+    if (problem === undefined) attribution[header] = value;
+    else problems.push(`${name}: ${setting} ${problem}`);
+  }
+  const { headers } = settings;
 
   const base: OpenAICompatibleSettings<FeatherlessExtraBody> = {
     name,
@@ -73,7 +81,8 @@ export function createFeatherlessBackend(settings: FeatherlessSettings = {}): Fe
       }
       return key;
     },
-    headers: { ...attribution, ...settings.headers },
+    // Anything but an object is passed on as given, for the base adapter to report.
+    headers: headers === undefined || (typeof headers === 'object' && headers !== null && !Array.isArray(headers)) ? { ...attribution, ...headers } : headers,
     capabilities: { embeddings: true, jsonMode: true, usage: true },
     costOf,
     hints: { status: (status, context) => statusHint(status, context.model, planUnits, costOf) },

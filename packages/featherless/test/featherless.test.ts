@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
-import { BackendError, ConfigurationError } from '@router/core';
+import { BackendError, ConfigurationError, InvalidRequestError } from '@router/core';
 import type { Message } from '@router/core';
 import { startSimulator } from '@router/testing';
 import type { LoggedRequest, Simulator } from '@router/testing';
@@ -142,6 +142,22 @@ describe('plan concurrency', () => {
     expect((error as ConfigurationError).problems).toHaveLength(2);
   });
 
+  it('rejects attribution and headers that cannot be sent as HTTP headers at construction, naming each setting', () => {
+    const error = (() => {
+      try {
+        createFeatherlessBackend({ apiKey, appName: 'Tavern\nTales', appUrl: 'https://tavern.example/🙂', headers: { 'X-Team': 'a\rb' } });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(ConfigurationError.isInstance(error)).toBe(true);
+    expect((error as ConfigurationError).problems).toEqual([
+      expect.stringMatching(/^featherless: appUrl must be Latin-1/),
+      expect.stringMatching(/^featherless: appName has a line break/),
+      expect.stringMatching(/^featherless: headers\["X-Team"\] has a line break/),
+    ]);
+  });
+
   it('a request over the plan gets a retryable 429 that explains plan units', async () => {
     const client = featherless();
     // Holds all 4 units of the plan until released: a 70B stream stalled before its first chunk.
@@ -166,6 +182,23 @@ describe('error advice', () => {
     const error = await featherless().generate(messages, { model: small, headers: { 'x-sim-fault': fault } }).catch((e: unknown) => e);
     expect((error as BackendError).status).toBe(status);
     expect((error as BackendError).message).toContain(advice);
+  });
+});
+
+describe('API key stays on the Featherless origin', () => {
+  it('getJSON refuses a URL on another server: typed error, and that server receives nothing', async () => {
+    const foreign = await startSimulator();
+    try {
+      for (const target of [`${foreign.baseURL('openai')}/models`, `${foreign.url.replace('http:', '')}/v1/models`]) {
+        const error = await featherless().getJSON(target).catch((e: unknown) => e);
+        expect(InvalidRequestError.isInstance(error)).toBe(true);
+        expect(error).toMatchObject({ field: 'path', backend: 'featherless' });
+      }
+      expect(foreign.requests).toEqual([]);
+      expect(simulator.requests).toEqual([]);
+    } finally {
+      await foreign.close();
+    }
   });
 });
 

@@ -18,7 +18,7 @@ function countingClient(total: number): { client: LLMClient; produced: () => num
             produced += 1;
             yield `t${produced} `;
           }
-          return { text: '', finishReason: 'stop', backend: 'counting', model: options.model, attempts: 1, timings: { startedAt: Date.now(), totalMs: 0 } };
+          return { text: '', finishReason: 'stop', backend: 'counting', adapter: 'counting', model: options.model, attempts: 1, timings: { startedAt: Date.now(), totalMs: 0 } };
         } finally {
           if (produced < total) markClosed();
         }

@@ -1,7 +1,7 @@
 import { RouterError } from '@router/core';
 import { createOpenAICompatibleBackend } from '@router/openai-compatible';
 import type { OpenAICompatibleBackend, OpenAICompatibleSettings, RequestOptions } from '@router/openai-compatible';
-import { defaultBaseURLs, defaultFirstChunkTimeoutMs } from './settings.ts';
+import { coldStartBudgetMs, defaultBaseURLs, defaultFirstChunkTimeoutMs } from './settings.ts';
 import type { MlxExtraBody, MlxServer, MlxSettings } from './settings.ts';
 
 /** What `health()` found. It never throws: a failed check is `ok: false` with the typed error. */
@@ -58,7 +58,8 @@ export function createMlxBackend(settings: MlxSettings = {}): MlxBackend {
     ...(omni ? { extraBodyKey: 'extra_body' } : {}),
     // mlx_lm.server has no embeddings route and does not constrain output to JSON.
     capabilities: { embeddings: omni, jsonMode: omni, usage: true },
-    defaults: { firstChunkTimeoutMs },
+    // A model loads (and may download) on its first call: every budget leaves room for that.
+    defaults: { firstChunkTimeoutMs, timeoutMs: coldStartBudgetMs, streamTimeoutMs: firstChunkTimeoutMs + coldStartBudgetMs, embedTimeoutMs: coldStartBudgetMs },
     timeoutHint: coldStartAdvice(server),
     hints: hintsFor(server),
     ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),

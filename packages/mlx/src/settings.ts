@@ -46,6 +46,8 @@ export interface MlxSettings {
 
 /** Generous on purpose: a cold start (loading or downloading a model) takes minutes, not seconds. */
 export const defaultFirstChunkTimeoutMs = 600_000;
+/** Budget of a generate or embed call that sets none (and what a stream gets past its first chunk): a cold start's load and the answer. */
+export const coldStartBudgetMs = 900_000;
 
 export const defaultBaseURLs: Readonly<Record<MlxServer, string>> = {
   'mlx-omni-server': 'http://localhost:10240/v1',

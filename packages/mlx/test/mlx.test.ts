@@ -151,6 +151,7 @@ describe('base URL and connection errors', () => {
   it('rejects bad settings at construction', () => {
     expect(() => createMlxBackend({ firstChunkTimeoutMs: 0 })).toThrow(/firstChunkTimeoutMs/);
     expect(() => createMlxBackend({ server: 'ollama' as never })).toThrow(/server must be/);
+    expect(() => createMlxBackend({ headers: { 'X-Team': 'story\nX-Injected: 1' } })).toThrow(/mlx: headers\["X-Team"\] has a line break/);
   });
 });
 

@@ -1,31 +1,30 @@
-import { BackendError, CallScope, ConfigurationError, createBackend, RouterError } from '@router/core';
+import { BackendError, CallScope, ConfigurationError, RouterError } from '@router/core';
+import { createBackend, headerProblems } from '@router/core/adapter';
 import type { Backend, BackendCall, BackendEmbedCall, ErrorContext } from '@router/core';
 import type OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, EmbeddingCreateParams } from 'openai/resources';
 import { baseURLProblem, lazyClient, sdkTimeout } from './client.ts';
+import { embedEach, type EmbeddedPart } from './embed-each.ts';
 import { errorInResponse, mapSdkError, type ErrorMappingContext } from './errors.ts';
+import { helperURL } from './helper-url.ts';
 import { chatBody, embedBody, reservedChatFields, reservedFieldIn } from './request.ts';
 import { toFinishReason, toStreamParts, toUsage } from './response.ts';
 import type { ModelInfo, OpenAICompatibleSettings, RequestOptions } from './settings.ts';
 
 /**
- * Whether anything can cancel the call while it runs: the caller's signal, a
- * deadline, or a stream time limit. Handing the SDK a signal costs CPU on every
- * chunk (it composes it with `AbortSignal.any`, whose state Node re-derives on
- * each read: measured at 0.6–1 µs a chunk and ~10% per request), so a call
- * nothing can cancel goes without one. A consumer leaving such a stream still
- * stops the request: ending the SDK's iterator aborts it.
+ * Whether the SDK needs the call's signal: the caller can abort, or a stream
+ * time limit can fire before the response's headers. Handing the SDK a signal
+ * costs CPU on every chunk, so a call bounded only by its deadline goes
+ * without one: the SDK's own timeout, set to the deadline, covers the wait for
+ * the headers, and a stream's body is cut by aborting the SDK's stream.
  */
-function cancellable({ options }: BackendCall | BackendEmbedCall): boolean {
+function needsSignal({ options }: BackendCall | BackendEmbedCall): boolean {
   const limits = options as Partial<Pick<BackendCall['options'], 'firstChunkTimeoutMs' | 'idleTimeoutMs'>>;
-  return (
-    options.signal !== undefined ||
-    options.timeoutMs !== undefined ||
-    options.deadline !== undefined ||
-    limits.firstChunkTimeoutMs !== undefined ||
-    limits.idleTimeoutMs !== undefined
-  );
+  return options.signal !== undefined || limits.firstChunkTimeoutMs !== undefined || limits.idleTimeoutMs !== undefined;
 }
+
+/** Budget of a helper request (`listModels`, `getJSON`) whose caller sets none. */
+const defaultHelperTimeoutMs = 30_000;
 
 /** A core `Backend` plus the routes every OpenAI-compatible server shares. */
 export interface OpenAICompatibleBackend extends Backend {
@@ -33,7 +32,9 @@ export interface OpenAICompatibleBackend extends Backend {
   listModels(options?: RequestOptions): Promise<ModelInfo[]>;
   /**
    * `GET` a path under the base URL with this backend's key, headers, budget
-   * and typed errors: the way to reach a server's own routes (e.g. `/plan`).
+   * and typed errors: the way to reach a server's own routes (e.g. `/plan`). A path that would
+   * leave the base URL's origin (`https://other.host/x`, `//other.host/x`) is refused with an
+   * `InvalidRequestError` before any request, so the key never reaches another host.
    */
   getJSON<T = unknown>(path: string, options?: RequestOptions): Promise<T>;
 }
@@ -50,6 +51,7 @@ export function checkSettings(settings: OpenAICompatibleSettings<object>): strin
   } else if (typeof settings.baseURL !== 'function') {
     problems.push(`${label}: baseURL is required: a URL string such as http://localhost:8000/v1.`);
   }
+  for (const { field, problem } of headerProblems(settings.headers)) problems.push(`${label}: ${field} ${problem}`);
   const extra: unknown = settings.defaultExtraBody;
   if (extra !== undefined && (extra === null || typeof extra !== 'object' || Array.isArray(extra))) {
     problems.push(`${label}: defaultExtraBody must be a plain object.`);
@@ -61,6 +63,10 @@ export function checkSettings(settings: OpenAICompatibleSettings<object>): strin
   }
   if (settings.extraBodyKey !== undefined && (typeof settings.extraBodyKey !== 'string' || settings.extraBodyKey === '')) {
     problems.push(`${label}: extraBodyKey must be a non-empty string.`);
+  }
+  const concurrency = settings.stringEmbeddingInput?.concurrency;
+  if (settings.stringEmbeddingInput !== undefined && !(Number.isInteger(concurrency) && (concurrency as number) > 0)) {
+    problems.push(`${label}: stringEmbeddingInput.concurrency must be a positive integer (got ${String(concurrency)}).`);
   }
   return problems;
 }
@@ -88,11 +94,15 @@ export function createOpenAICompatibleBackend<ExtraBody extends object = Record<
   const mapError = (error: unknown, context: ErrorContext): RouterError | undefined =>
     settings.mapError?.(error, context) ?? mapSdkError(error, errorContext(context));
 
-  const sdkOptions = (call: BackendCall | BackendEmbedCall) => ({
-    ...(cancellable(call) ? { signal: call.signal } : {}),
-    timeout: sdkTimeout(call.remainingMs()),
-    ...(call.options.headers ? { headers: call.options.headers } : {}),
-  });
+  const sdkOptions = (call: BackendCall | BackendEmbedCall) => {
+    const signal = needsSignal(call);
+    return {
+      ...(signal ? { signal: call.signal } : {}),
+      // With the signal, core's deadline aborts the request and the SDK's timer only backs it up.
+      timeout: sdkTimeout(call.remainingMs(), signal),
+      ...(call.options.headers ? { headers: call.options.headers } : {}),
+    };
+  };
 
   const chatRequest = (call: BackendCall, stream: boolean): Record<string, unknown> => {
     const body = chatBody(call, stream, shaping);
@@ -127,28 +137,33 @@ export function createOpenAICompatibleBackend<ExtraBody extends object = Record<
 
     stream(call) {
       const body = chatRequest(call, true) as unknown as ChatCompletionCreateParamsStreaming;
-      return toStreamParts(client.get().chat.completions.create(body, sdkOptions(call)));
+      const options = sdkOptions(call);
+      return toStreamParts(client.get().chat.completions.create(body, options), options.signal ? undefined : call.signal);
     },
 
     async embed(call) {
-      let body = embedBody(call);
-      if (settings.transformRequest) body = settings.transformRequest(body, { operation: 'embed', model: call.options.model, stream: false });
-      const response = await client.get().embeddings.create(body as unknown as EmbeddingCreateParams, sdkOptions(call));
-      const data = [...(response.data ?? [])].sort((a, b) => a.index - b.index);
-      return {
-        embeddings: data.map((item) => item.embedding),
-        usage: toUsage(response.usage),
-        model: response.model || undefined,
+      const request = async (input: string | readonly string[]): Promise<EmbeddedPart> => {
+        let body = embedBody(call, input);
+        if (settings.transformRequest) body = settings.transformRequest(body, { operation: 'embed', model: call.options.model, stream: false });
+        const response = await client.get().embeddings.create(body as unknown as EmbeddingCreateParams, sdkOptions(call));
+        const data = [...(response.data ?? [])].sort((a, b) => a.index - b.index);
+        return {
+          embeddings: data.map((item) => item.embedding),
+          usage: toUsage(response.usage),
+          model: response.model || undefined,
+        };
       };
+      const oneByOne = settings.stringEmbeddingInput;
+      return oneByOne ? embedEach(call.input, oneByOne.concurrency, request) : request(call.input);
     },
   });
 
   /** Runs a helper request under its own scope: budget, abort and typed errors, as for calls. */
   async function helperRequest<T>(options: RequestOptions, run: (sdk: OpenAI, request: { signal: AbortSignal; timeout: number; headers?: Record<string, string> }) => Promise<T>): Promise<T> {
-    const scope = new CallScope(options, { backend: name });
+    const scope = new CallScope({ timeoutMs: defaultHelperTimeoutMs, ...options }, { backend: name });
     try {
       scope.signal.throwIfAborted();
-      return await run(client.get(), { signal: scope.signal, timeout: sdkTimeout(scope.remainingMs()), ...(options.headers ? { headers: options.headers } : {}) });
+      return await run(client.get(), { signal: scope.signal, timeout: sdkTimeout(scope.remainingMs(), true), ...(options.headers ? { headers: options.headers } : {}) });
     } catch (error) {
       const aborted = scope.abortError();
       if (aborted) throw aborted;
@@ -175,6 +190,6 @@ export function createOpenAICompatibleBackend<ExtraBody extends object = Record<
         });
       }),
     getJSON: <T = unknown>(path: string, options: RequestOptions = {}) =>
-      helperRequest(options, (sdk, request) => sdk.get<T>(path, request)),
+      helperRequest(options, (sdk, request) => sdk.get<T>(helperURL(sdk.baseURL, path, name), request)),
   };
 }

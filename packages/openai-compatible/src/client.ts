@@ -1,5 +1,6 @@
 import { ConfigurationError } from '@router/core';
 import OpenAI from 'openai';
+import { drainingFetch } from './drain.ts';
 import type { FetchFunction } from './settings.ts';
 
 /** setTimeout's ceiling; larger values overflow to an immediate timeout. */
@@ -46,9 +47,13 @@ export function displayURL(baseURL: string): string {
   }
 }
 
-/** Per-request SDK timeout: just past core's deadline, or effectively none. */
-export function sdkTimeout(remainingMs: number): number {
-  return Number.isFinite(remainingMs) ? Math.min(maxTimerMs, Math.ceil(remainingMs) + sdkTimerGraceMs) : maxTimerMs;
+/**
+ * Per-request SDK timeout: core's deadline, or just past it when core's own
+ * signal aborts the request (the SDK's timer then only backs it up).
+ */
+export function sdkTimeout(remainingMs: number, backup: boolean): number {
+  if (!Number.isFinite(remainingMs)) return maxTimerMs;
+  return Math.min(maxTimerMs, Math.ceil(remainingMs) + (backup ? sdkTimerGraceMs : 0));
 }
 
 /**
@@ -83,7 +88,7 @@ export function lazyClient(source: ClientSource): LazyClient {
         // Every failure reaches the caller as a typed error; the SDK's console output would only repeat it.
         logLevel: 'off',
         defaultHeaders: { ...(apiKey ? {} : { Authorization: null }), ...source.headers },
-        ...(source.fetch ? { fetch: source.fetch } : {}),
+        fetch: drainingFetch(source.fetch ?? ((input, init) => globalThis.fetch(input, init))),
       });
       shownURL = displayURL(baseURL);
       return client;

@@ -79,11 +79,14 @@ export function chatBody(call: BackendCall, stream: boolean, shaping: BodyShapin
   return withExtra(body, { ...shaping.defaultExtraBody, ...options.extraBody }, shaping.extraBodyKey);
 }
 
-/** The embeddings body: always float vectors (many compatible servers cannot send base64). */
-export function embedBody(call: BackendEmbedCall): Record<string, unknown> {
+/**
+ * The embeddings body: always float vectors (many compatible servers cannot send base64). `input` is
+ * the call's inputs, or one of them as a string for servers that take one string per request.
+ */
+export function embedBody(call: BackendEmbedCall, input: string | readonly string[] = call.input): Record<string, unknown> {
   const { options } = call;
   rejectReserved(options.extraBody, reservedEmbedFields, options.model);
-  const body: Record<string, unknown> = { model: options.model, input: [...call.input], encoding_format: 'float' };
+  const body: Record<string, unknown> = { model: options.model, input: typeof input === 'string' ? input : [...input], encoding_format: 'float' };
   if (options.dimensions !== undefined) body.dimensions = options.dimensions;
   return { ...body, ...options.extraBody };
 }

@@ -1,4 +1,5 @@
 import type { FinishReason, StreamPart, Usage } from '@router/core';
+import { APIError } from 'openai';
 
 const finishReasons: Readonly<Record<string, FinishReason>> = {
   stop: 'stop',
@@ -36,12 +37,22 @@ export function toUsage(usage: WireUsage | null | undefined): Usage | undefined 
 
 /** The parts of a streamed chunk this adapter reads (the SDK's type, loosened for servers that omit fields). */
 export interface WireChunk {
+  /** `chat.completion.chunk`; `error` for the flat error event of vLLM before 0.10.1. */
+  object?: string;
   model?: string;
   choices?: readonly { delta?: { content?: string | null } | null; finish_reason?: string | null }[] | null;
   usage?: WireUsage | null;
 }
 
 const ended: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/** Aborts the SDK stream's request, body read included, when `signal` fires (at once if it has). */
+function abortWith(signal: AbortSignal, stream: AsyncIterable<WireChunk>): void {
+  const controller = (stream as { controller?: AbortController }).controller;
+  if (!controller) return;
+  if (signal.aborted) controller.abort(signal.reason);
+  else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+}
 
 /**
  * Turns SDK chunks (or the promise of them) into core's stream parts. The
@@ -58,7 +69,11 @@ const ended: IteratorReturnResult<undefined> = { done: true, value: undefined };
  * streams in flight. Ending the iterator early ends the SDK's, which aborts
  * the request.
  */
-export function toStreamParts(chunks: AsyncIterable<WireChunk> | Promise<AsyncIterable<WireChunk>>): AsyncIterableIterator<StreamPart, undefined> {
+export function toStreamParts(
+  chunks: AsyncIterable<WireChunk> | Promise<AsyncIterable<WireChunk>>,
+  /** Aborts the SDK's stream (its `controller`) when it fires: the call's signal, when the SDK was not handed it. */
+  abortOn?: AbortSignal,
+): AsyncIterableIterator<StreamPart, undefined> {
   let source: AsyncIterator<WireChunk> | undefined;
   let opening: Promise<AsyncIterator<WireChunk>> | undefined;
   let finishReason: FinishReason | undefined;
@@ -77,6 +92,9 @@ export function toStreamParts(chunks: AsyncIterable<WireChunk> | Promise<AsyncIt
       return { done: false, value: finish };
     }
     const chunk = result.value;
+    // The SDK throws for an event with an `error` key, not for a flat `{"object": "error", message, code}`:
+    // thrown the same way, it is mapped the same way.
+    if (chunk.object === 'error') throw new APIError(undefined, chunk, undefined, undefined);
     if (chunk.model) model = chunk.model;
     if (chunk.usage) usage = toUsage(chunk.usage);
     const choice = chunk.choices?.[0];
@@ -95,7 +113,10 @@ export function toStreamParts(chunks: AsyncIterable<WireChunk> | Promise<AsyncIt
     },
     next: () => {
       if (source) return source.next().then(read);
-      opening ??= Promise.resolve(chunks).then((opened) => (source = opened[Symbol.asyncIterator]()));
+      opening ??= Promise.resolve(chunks).then((opened) => {
+        if (abortOn) abortWith(abortOn, opened);
+        return (source = opened[Symbol.asyncIterator]());
+      });
       return opening.then((opened) => opened.next()).then(read);
     },
     return: async () => {

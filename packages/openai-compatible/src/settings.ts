@@ -18,8 +18,8 @@ export interface ErrorHints {
   closedMidResponse?: string;
   /** When Node's fetch (undici) gives up waiting: its own 300 s headers and body timeouts. */
   fetchTimeout?: string;
-  /** Advice for one HTTP status, e.g. Featherless 429 (plan concurrency). */
-  status?: (status: number, context: ErrorContext) => string | undefined;
+  /** Advice for one HTTP status, e.g. Featherless 429 (plan concurrency); `detail` is the server's own message. */
+  status?: (status: number, context: ErrorContext, detail: string) => string | undefined;
 }
 
 export interface OpenAICompatibleSettings<ExtraBody extends object = Record<string, unknown>> {
@@ -46,6 +46,11 @@ export interface OpenAICompatibleSettings<ExtraBody extends object = Record<stri
   extraBodyKey?: string;
   /** Last change to a request body before it is sent (rename fields for an unusual server, drop unsupported ones). */
   transformRequest?: (body: Record<string, unknown>, context: RequestContext) => Record<string, unknown>;
+  /**
+   * The server takes one string per embeddings request (Ollama): a batch is sent as one request per
+   * input, at most `concurrency` at once, and the vectors come back in input order.
+   */
+  stringEmbeddingInput?: { concurrency: number };
   /** Default: embeddings, JSON mode and usage all supported. */
   capabilities?: Partial<BackendCapabilities>;
   /** Default budgets applied when the caller sets none (e.g. a generous first-chunk budget for cold starts). */
@@ -73,4 +78,23 @@ export interface ModelInfo {
   ownedBy?: string;
   /** Unix seconds, when the server reports it. */
   created?: number;
+}
+
+/**
+ * The settings every thin backend on this package offers its users (the
+ * generator's template starts from these); a backend adds its own fields.
+ */
+export interface ProviderSettings<ExtraBody extends object = Record<string, unknown>> {
+  /** Backend name, used in metadata, error messages and routing. */
+  name?: string;
+  /** Bearer token; each backend says which environment variable it reads when this is not set. */
+  apiKey?: string;
+  /** Base URL including the version path. */
+  baseURL?: string;
+  /** Headers sent with every request. */
+  headers?: Record<string, string>;
+  /** Custom fetch, e.g. undici's with longer timeouts. */
+  fetch?: FetchFunction;
+  /** Merged into every chat request body; a call's `extraBody` wins on a key conflict. */
+  defaultExtraBody?: ExtraBody;
 }

@@ -118,6 +118,23 @@ describe('request body', () => {
     expect(problems.join('\n')).toContain('defaultExtraBody.messages');
   });
 
+  it('rejects static headers fetch could not send at construction, naming each header', () => {
+    const error = (() => {
+      try {
+        backend({ headers: { 'X-Team': 'story\r\nX-Injected: 1', 'X Bad': 'v', 'X-Count': 3 as unknown as string } });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(ConfigurationError.isInstance(error)).toBe(true);
+    expect((error as ConfigurationError).problems).toEqual([
+      expect.stringMatching(/^compat: headers\["X-Team"\] has a line break/),
+      expect.stringMatching(/^compat: headers\["X Bad"\] is not a valid header name/),
+      'compat: headers["X-Count"] must be a string (got number).',
+    ]);
+    expect(simulator.requests).toEqual([]);
+  });
+
   it('puts extra fields inside extraBodyKey when the server reads them there', async () => {
     await backend({ extraBodyKey: 'extra_body', defaultExtraBody: { top_k: 3 } }).generate(messages, { model, extraBody: { min_p: 0.1 } });
     const body = lastBody();

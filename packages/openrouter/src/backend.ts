@@ -1,5 +1,6 @@
 import { createOpenRouter, type OpenRouterProvider } from '@openrouter/ai-sdk-provider';
-import { ConfigurationError, createBackend, type BackendCall, type StreamPart } from '@router/core';
+import { ConfigurationError, type BackendCall, type StreamPart } from '@router/core';
+import { createBackend } from '@router/core/adapter';
 import { embedMany, generateText, streamText, type ModelMessage } from 'ai';
 import { createErrorMapper } from './errors.ts';
 import { finishReasonFrom, providerMetadataFrom, usageFrom } from './metadata.ts';

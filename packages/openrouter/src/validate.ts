@@ -1,4 +1,5 @@
 import { ConfigurationError, InvalidRequestError } from '@router/core';
+import { headerProblems, headerValueProblem } from '@router/core/adapter';
 import type { OpenRouterBackendSettings } from './types.ts';
 
 /** One thing wrong with the input: where, and what (read as `${field} ${problem}`). */
@@ -91,13 +92,6 @@ export function extraBodyProblems(body: unknown, field: string): Problem[] {
   return problems;
 }
 
-/** Header values must be Latin-1 without line breaks, or `fetch` throws at the first call. */
-function headerValueProblem(value: unknown): string | undefined {
-  if (typeof value !== 'string') return 'must be a string.';
-  if (!/^[\t\x20-\x7e\x80-\xff]*$/.test(value)) return 'must be Latin-1 text without line breaks (it is sent as an HTTP header).';
-  return undefined;
-}
-
 function baseURLProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return 'must be a string URL.';
   let url: URL;
@@ -122,10 +116,7 @@ export function validateSettings(settings: OpenRouterBackendSettings): void {
   if (baseURL !== undefined) check('baseURL', baseURLProblem(baseURL));
   if (appName !== undefined) check('appName', headerValueProblem(appName));
   if (appUrl !== undefined) check('appUrl', headerValueProblem(appUrl));
-  if (headers !== undefined) {
-    if (isPlainObject(headers)) for (const [header, value] of Object.entries(headers)) check(`headers.${header}`, headerValueProblem(value));
-    else check('headers', 'must be an object of header names to string values.');
-  }
+  problems.push(...headerProblems(headers));
   if (fetch !== undefined) check('fetch', typeof fetch === 'function' ? undefined : 'must be a fetch function.');
   if (defaultExtraBody !== undefined) problems.push(...extraBodyProblems(defaultExtraBody, 'defaultExtraBody'));
   if (provider !== undefined) problems.push(...providerProblems(provider, 'provider'));

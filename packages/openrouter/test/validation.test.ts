@@ -26,7 +26,7 @@ describe('settings', () => {
       name: '',
       baseURL: 'ftp://openrouter.ai',
       appName: 'Tavern\nTales',
-      headers: { 'X-Emoji': '🙂' },
+      headers: { 'X-Emoji': '🙂', 'X Team': 'story' },
       provider: { order: 'Cerebras', allow_fallbacks: 'no', sort: 3 },
       defaultExtraBody: { model: 'x', models: [] },
     } as unknown as OpenRouterBackendSettings;
@@ -41,7 +41,8 @@ describe('settings', () => {
       'name',
       'baseURL',
       'appName',
-      'headers.X-Emoji',
+      'headers["X-Emoji"]',
+      'headers["X Team"]',
       'defaultExtraBody.model',
       'defaultExtraBody.models',
       'provider.order',

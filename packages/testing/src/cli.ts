@@ -1,25 +1,28 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startSimulator } from './simulator/server.ts';
+import { DEFAULT_MAX_BODY_BYTES, startSimulator } from './simulator/server.ts';
 import { DIALECTS, type Simulator, type SimulatorOptions } from './simulator/types.ts';
 
 /** Port `router-sim` listens on when `--port` is not given. */
 export const DEFAULT_CLI_PORT = 8787;
 
 export const CLI_HELP: string = `router-sim — a local simulator of OpenAI-compatible LLM services (openai, openrouter,
-featherless, mlx, mlx-lm dialects) with deterministic replies and fault injection.
+featherless, mlx, mlx-lm, ollama, vllm, vllm-legacy, lmstudio dialects) with deterministic replies and fault injection.
 
 Usage: router-sim [options]
 
 Options:
   --port <n>           port to listen on (default ${DEFAULT_CLI_PORT}; 0 picks a free port)
-  --host <address>     interface to listen on (default 127.0.0.1)
+  --host <address>     interface to listen on (default 127.0.0.1; anything beyond loopback
+                       exposes the simulator to the network, with a warning)
+  --max-body-bytes <n> largest request body accepted (default ${DEFAULT_MAX_BODY_BYTES}, 4 MiB); larger gets 413
   --seed <n>           seed of the generated text and vectors (default 1)
   --ttft-ms <ms>       time to first token for every model (default 0)
   --tps <n>            tokens per second for every model (default: no pacing)
-  --cold-start-ms <ms> mlx dialect: delay of the first call to each model (default 0)
+  --cold-start-ms <ms> mlx, lmstudio dialects: delay of the first call to each model (default 0)
   --plan-units <n>     featherless dialect: plan concurrency units (default 4)
   -h, --help           show this help
 
@@ -56,6 +59,7 @@ export function parseCliArgs(argv: readonly string[]): CliConfig {
       tps: { type: 'string' },
       'cold-start-ms': { type: 'string' },
       'plan-units': { type: 'string' },
+      'max-body-bytes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -65,6 +69,7 @@ export function parseCliArgs(argv: readonly string[]): CliConfig {
   const tps = numberFlag('tps', values.tps, (n) => n > 0, 'a number > 0');
   const coldStartMs = numberFlag('cold-start-ms', values['cold-start-ms'], (n) => Number.isFinite(n) && n >= 0, 'a number >= 0');
   const planUnits = numberFlag('plan-units', values['plan-units'], (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1');
+  const maxBodyBytes = numberFlag('max-body-bytes', values['max-body-bytes'], (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1');
 
   const options: SimulatorOptions = { port, host: values.host ?? '127.0.0.1' };
   if (seed !== undefined) options.seed = seed;
@@ -73,9 +78,29 @@ export function parseCliArgs(argv: readonly string[]): CliConfig {
   }
   if (coldStartMs !== undefined) options.mlx = { coldStartMs };
   if (planUnits !== undefined) options.featherless = { planUnits };
+  if (maxBodyBytes !== undefined) options.maxBodyBytes = maxBodyBytes;
   // A long-running process answers an unbounded number of requests: keep the log small.
   options.maxLogEntries = 1000;
   return { help: values.help === true, options };
+}
+
+/** Whether `host` only accepts connections from this machine: `localhost`, 127.0.0.0/8 or ::1. */
+function isLoopback(host: string): boolean {
+  const address = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (address === 'localhost') return true;
+  const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  if (isIP(v4) === 4) return v4.startsWith('127.');
+  // The URL parser writes every spelling of ::1 (0:0:0:0:0:0:0:1, ::0001) the same way.
+  return isIP(address) === 6 && new URL(`http://[${address}]`).hostname === '[::1]';
+}
+
+/**
+ * The warning to print when `--host` reaches beyond this machine: the simulator has no real
+ * authentication, logs request bodies and headers, and is meant for tests.
+ */
+export function exposureWarning(host: string): string | undefined {
+  if (isLoopback(host)) return undefined;
+  return `router-sim: warning: --host ${host} is not a loopback address, so other machines can reach the simulator. It has no real authentication and keeps request bodies in memory; use --host 127.0.0.1 unless you mean to share it.`;
 }
 
 /** The banner: each dialect's base URL and a curl example. */
@@ -98,14 +123,21 @@ export function describeSimulator(simulator: Simulator): string {
 
 /**
  * Runs `router-sim` with these arguments: prints the help, or starts the simulator and prints its
- * banner. Returns the running simulator (undefined after `--help`); the caller closes it.
+ * banner (warnings go to `warn`, stderr by default). Returns the running simulator (undefined after
+ * `--help`); the caller closes it.
  */
-export async function runCli(argv: readonly string[], print: (text: string) => void = console.log): Promise<Simulator | undefined> {
+export async function runCli(
+  argv: readonly string[],
+  print: (text: string) => void = console.log,
+  warn: (text: string) => void = console.error,
+): Promise<Simulator | undefined> {
   const config = parseCliArgs(argv);
   if (config.help) {
     print(CLI_HELP);
     return undefined;
   }
+  const warning = exposureWarning(config.options.host ?? '127.0.0.1');
+  if (warning !== undefined) warn(warning);
   const simulator = await startSimulator(config.options);
   print(describeSimulator(simulator));
   return simulator;

@@ -1,5 +1,4 @@
 import {
-  createBackend,
   type Backend,
   type BackendCall,
   type BackendCapabilities,
@@ -16,6 +15,7 @@ import {
   type StreamPart,
   type Usage,
 } from '@router/core';
+import { createBackend } from '@router/core/adapter';
 
 /** A successful scripted reply. */
 export interface MockTextReply {

@@ -97,7 +97,8 @@ describe('MockLLMClient streams', () => {
     expect(chunks).toEqual(['one ', 'two  ', 'three']);
     const completion = await stream.completion;
     expect(completion.text).toBe('one two  three');
-    expect(completion.timings.firstChunkMs).toBeGreaterThanOrEqual(0);
+    expect(completion.timings.firstChunkMs).toBeTypeOf('number');
+    expect(completion.timings.firstChunkMs).toBeLessThanOrEqual(completion.timings.totalMs);
   });
 
   it('streams scripted chunks exactly as given', async () => {
@@ -221,9 +222,10 @@ describe('MockLLMClient call log', () => {
     await mock.stream(hello, { model }).collect();
     await mock.embed('text', { model: 'mock/embed' });
     expect(mock.calls).toEqual([
-      { operation: 'generate', messages: hello, options },
-      { operation: 'stream', messages: hello, options: { model } },
-      { operation: 'embed', input: ['text'], options: { model: 'mock/embed' } },
+      // As the backend sees them: with core's default budget of each operation.
+      { operation: 'generate', messages: hello, options: { ...options, timeoutMs: 300_000 } },
+      { operation: 'stream', messages: hello, options: { model, timeoutMs: 600_000 } },
+      { operation: 'embed', input: ['text'], options: { model: 'mock/embed', timeoutMs: 60_000 } },
     ]);
   });
 });

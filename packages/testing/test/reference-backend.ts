@@ -5,7 +5,6 @@
  */
 import {
   BackendError,
-  createBackend,
   isRetryableStatus,
   parseRetryAfter,
   type Backend,
@@ -16,6 +15,7 @@ import {
   type StreamPart,
   type Usage,
 } from '@router/core';
+import { createBackend } from '@router/core/adapter';
 
 export interface ReferenceBackendSettings {
   baseURL: string;

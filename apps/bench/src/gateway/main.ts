@@ -204,6 +204,7 @@ async function ownCostUs(rounds: number, calls: number): Promise<{ offUs: number
     text: 'w0 w1 w2',
     finishReason: 'stop',
     backend: 'instant',
+    adapter: 'instant',
     model,
     attempts: 1,
     timings: { startedAt: Date.now(), totalMs: 0 },

@@ -1,9 +1,11 @@
 import type { Backend } from '../backend.ts';
-import { AbortedError, BackendError, CircuitOpenError, failureAfterText, toRouterError, type RouterError } from '../errors.ts';
+import { capabilityError, lacks, neededCapability } from '../capabilities.ts';
+import { AbortedError, CircuitOpenError, failureAfterText, TimeoutError, toRouterError, type RouterError } from '../errors.ts';
 import { emit, type RouterEvent, type RouterListener } from '../events.ts';
 import { CallScope } from '../scope.ts';
-import { CompletionStream } from '../stream.ts';
-import type { CallOptions, Completion, EmbedOptions, Embeddings, LLMClient, Message, Operation } from '../types.ts';
+import { optionsFor } from '../scoping.ts';
+import { CompletionStream, settled } from '../stream.ts';
+import type { CallOptions, Capability, Completion, EmbedOptions, Embeddings, LLMClient, Message, Operation } from '../types.ts';
 import type { CircuitBreaker } from './breaker.ts';
 import type { ConcurrencyLimiter } from './limiter.ts';
 import { retryDelay, sleep, type RetryPolicy } from './retry.ts';
@@ -55,6 +57,8 @@ type Lease = (error?: RouterError) => void;
 
 interface Call {
   scope: CallScope;
+  /** The link the call was routed to (the chain's first), whether or not it can serve this call. */
+  primary: ChainLink;
   operation: Operation;
   callId: number;
   model: string;
@@ -122,11 +126,12 @@ function canServeNow(call: Call, link: ChainLink): boolean {
   return (!breaker || breaker.canPass()) && (!limiter || limiter.canTake(costOf(link, modelOf(link, call))));
 }
 
-function attemptOptions<O extends CallOptions | EmbedOptions>(options: O, link: ChainLink, call: Call): O {
+/** What one attempt on `link` receives; `routed` is true for the link the call was routed to. */
+function attemptOptions<O extends CallOptions | EmbedOptions>(options: O, link: ChainLink, call: Call, routed: boolean): O {
   const { policy } = link;
   const streamOptions = options as CallOptions;
   return {
-    ...options,
+    ...optionsFor(options, link.name, routed),
     model: modelOf(link, call),
     // Only where something can fire it (the caller, a deadline): adapters may skip costly signal
     // plumbing without one, and a stream the caller leaves is closed through its iterator anyway.
@@ -136,6 +141,16 @@ function attemptOptions<O extends CallOptions | EmbedOptions>(options: O, link: 
     firstChunkTimeoutMs: streamOptions.firstChunkTimeoutMs ?? policy.firstChunkTimeoutMs,
     idleTimeoutMs: streamOptions.idleTimeoutMs ?? policy.idleTimeoutMs,
   };
+}
+
+/**
+ * An attempt's own budget running out is not the call's deadline: the call
+ * goes on (a retry, a fallback) while the adapter only saw a total timeout.
+ */
+function attemptError(error: RouterError, link: ChainLink, call: Call): RouterError {
+  const budgetMs = link.policy.attemptTimeoutMs;
+  if (budgetMs === undefined || !TimeoutError.isInstance(error) || error.phase !== 'total') return error;
+  return new TimeoutError('attempt', budgetMs, { backend: link.name, model: modelOf(link, call), cause: error });
 }
 
 /**
@@ -150,7 +165,7 @@ async function run<O extends CallOptions | EmbedOptions, T>(
   options: O,
   open: (link: ChainLink, options: O) => Promise<T>,
   keepLease: boolean,
-): Promise<{ value: T; lease: Lease; attempts: number }> {
+): Promise<{ value: T; lease: Lease; attempts: number; link: ChainLink }> {
   const fallbackOn = links[0]!.policy.fallbackOn ?? defaultFallbackOn;
   let index = 0;
   let tries = 0;
@@ -162,13 +177,13 @@ async function run<O extends CallOptions | EmbedOptions, T>(
     try {
       lease = await enter(call, link, attempts + 1);
       attempts++;
-      const value = await open(link, attemptOptions(options, link, call));
+      const value = await open(link, attemptOptions(options, link, call, link === call.primary));
       if (!keepLease) lease();
-      return { value, lease, attempts };
+      return { value, lease, attempts, link };
     } catch (caught) {
-      const error = toRouterError(caught, { backend: link.name });
-      lease?.(error);
       const stopped = call.scope.abortError();
+      const error = stopped ?? attemptError(toRouterError(caught, { backend: link.name }), link, call);
+      lease?.(error);
       if (stopped) throw stopped;
       const next = links[index + 1];
       const delayMs = retryDelay(link.policy.retry, tries, error, call.scope.remainingMs());
@@ -193,11 +208,20 @@ async function run<O extends CallOptions | EmbedOptions, T>(
  */
 export function createChainClient(links: readonly ChainLink[], listeners: readonly RouterListener[]): RouteClient {
   const primary = links[0]!;
+  /** The links that can serve a call needing `capability`, worked out once per capability. */
+  const usable = new Map<Capability | undefined, readonly ChainLink[]>();
+  const linksFor = (capability: Capability | undefined, model: string): readonly ChainLink[] => {
+    let found = usable.get(capability);
+    if (!found) usable.set(capability, (found = links.filter((link) => !lacks(link.client, capability))));
+    if (found.length === 0) throw capabilityError(capability!, { backend: primary.name, model });
+    return found;
+  };
   const begin = (operation: Operation, options: CallOptions | EmbedOptions, callId = 0): Call => ({
     scope: new CallScope(
       { signal: options.signal, deadline: options.deadline, timeoutMs: options.timeoutMs ?? primary.policy.timeoutMs },
       { backend: primary.name, model: options.model },
     ),
+    primary,
     operation,
     callId,
     model: options.model,
@@ -210,8 +234,9 @@ export function createChainClient(links: readonly ChainLink[], listeners: readon
     open: (link: ChainLink, options: O) => Promise<R>,
   ): Promise<R> => {
     try {
-      const { value, attempts } = await run(links, call, options, open, false);
+      const { value, attempts, link } = await run(linksFor(neededCapability(call.operation, options), options.model), call, options, open, false);
       value.attempts += attempts - 1;
+      servedBy(value, link);
       return value;
     } finally {
       call.scope.dispose();
@@ -229,30 +254,34 @@ export function createChainClient(links: readonly ChainLink[], listeners: readon
         let opened: Awaited<ReturnType<typeof openFirst>> | undefined;
         let failure: RouterError | undefined;
         let completed = false;
+        const fail = (caught: unknown): RouterError => {
+          failure ??= failureAfterText(opened?.inner.text ?? '', toRouterError(caught, { backend: primary.name }), { backend: primary.name, model: options.model });
+          sink.reject(failure);
+          return failure;
+        };
         async function openFirst(link: ChainLink, attempt: CallOptions) {
           const inner = link.client.stream(messages, attempt);
           const iterator = inner[Symbol.asyncIterator]();
           return { inner, iterator, first: await iterator.next() };
         }
         try {
-          const got = await run(links, call, options, openFirst, true);
+          const got = await run(linksFor(neededCapability('stream', options), options.model), call, options, openFirst, true);
           opened = got.value;
-          // An abort while the caller is not reading must still free the slot at once.
+          // An abort while the caller is not reading must still free the slot and settle the completion at once.
           call.scope.signal.addEventListener('abort', () => got.lease(call.scope.abortError()), { once: true });
+          settled(opened.inner).catch(fail);
           for (let result = opened.first; !result.done; result = await opened.iterator.next()) {
             sink.chunks.push(result.value);
             yield result.value;
           }
-          const completion = await opened.inner.completion;
+          const completion = await settled(opened.inner);
           completed = true;
           got.lease();
           completion.attempts += got.attempts - 1;
+          servedBy(completion, got.link);
           sink.resolve(completion);
         } catch (caught) {
-          const error = toRouterError(caught, { backend: primary.name });
-          failure = failureAfterText(opened?.inner.text ?? '', error, { backend: primary.name, model: options.model });
-          sink.reject(failure);
-          throw failure;
+          throw fail(caught);
         } finally {
           if (!completed) {
             // The caller left early, or the stream failed: close the inner stream, which stops its request
@@ -264,4 +293,10 @@ export function createChainClient(links: readonly ChainLink[], listeners: readon
         }
       }),
   };
+}
+
+/** Names the link that served by the router's key for it; the adapter's own name stays in `adapter`. */
+function servedBy(result: Completion | Embeddings, link: ChainLink): void {
+  result.adapter ??= result.backend;
+  result.backend = link.name;
 }

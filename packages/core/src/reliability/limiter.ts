@@ -31,15 +31,23 @@ export function createMemoryStore(): ConcurrencyStore {
 export interface ConcurrencyLimiterOptions {
   /** Units that may be in use at once (requests, or plan units when backends report a cost). */
   limit: number;
-  /** Calls that may wait; one more is refused with QueueFullError. Default: unbounded. */
+  /** Calls that may wait; one more is refused with QueueFullError. Default 1,000 (`Infinity` for unbounded). */
   maxQueue?: number;
-  /** How long a call may wait for a slot before failing with TimeoutError (phase `queue`). Default: until its deadline. */
+  /**
+   * How long a call may wait for a slot before failing with TimeoutError (phase `queue`); its
+   * deadline may end the wait sooner. Default 60,000 ms (`Infinity` to wait until the deadline).
+   */
   queueTimeoutMs?: number;
   /** Default: a fresh in-memory store. */
   store?: ConcurrencyStore;
   /** The account's key in the store. Default `default`. */
   key?: string;
 }
+
+/** Waiters a limiter queues when its options set no `maxQueue`. */
+const defaultMaxQueue = 1_000;
+/** How long a waiter waits when the options set no `queueTimeoutMs`. */
+const defaultQueueTimeoutMs = 60_000;
 
 /** A held slot. `release` is idempotent. */
 export interface Slot {
@@ -130,9 +138,9 @@ export class ConcurrencyLimiter {
       this.#drain();
       if (settled) return;
       queued = true;
-      const { maxQueue, queueTimeoutMs } = this.#options;
-      if (this.#queue.length > (maxQueue ?? Number.POSITIVE_INFINITY)) return this.#leave(waiter, new QueueFullError(maxQueue!));
-      if (queueTimeoutMs !== undefined) timer = setTimeout(() => this.#leave(waiter, new TimeoutError('queue', queueTimeoutMs)), queueTimeoutMs);
+      const { maxQueue = defaultMaxQueue, queueTimeoutMs = defaultQueueTimeoutMs } = this.#options;
+      if (this.#queue.length > maxQueue) return this.#leave(waiter, new QueueFullError(maxQueue));
+      if (Number.isFinite(queueTimeoutMs)) timer = setTimeout(() => this.#leave(waiter, new TimeoutError('queue', queueTimeoutMs)), queueTimeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }

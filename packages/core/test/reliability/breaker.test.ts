@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AbortedError,
   BackendError,
@@ -14,7 +14,15 @@ import { CircuitBreaker, ConcurrencyLimiter } from '../../src/reliability.ts';
 import { messages, scriptedBackend } from './scripted-backend.ts';
 
 const down = (): BackendError => new BackendError('503', { status: 503, isRetryable: true });
-const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Moves the fake clock on: the breaker's windows and cool-downs pass exactly, however busy the machine. */
+const tick = (ms: number): Promise<void> => vi.advanceTimersByTimeAsync(ms).then(() => undefined);
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 /** Feeds outcomes to a breaker the way the router does: enter, then exit with the verdict. */
 function feed(breaker: CircuitBreaker, outcomes: (boolean | undefined)[]): void {
@@ -48,6 +56,7 @@ describe('CircuitBreaker', () => {
   it('forgets outcomes older than the window', async () => {
     const breaker = new CircuitBreaker({ failureThreshold: 100, failureRate: 0.5, minimumCalls: 4, windowMs: 30 });
     feed(breaker, [false, false, false]);
+    // Past the window and any bucket it may count in.
     await tick(40);
     feed(breaker, [true, true, true, false]);
     // Only the last 4 count: 1 of 4 failed.
@@ -59,7 +68,9 @@ describe('CircuitBreaker', () => {
     const breaker = new CircuitBreaker({ failureThreshold: 1, coolDownMs: 30, onStateChange: (state, previous) => changes.push([previous, state]) });
     feed(breaker, [false]);
     expect(breaker.retryAfterMs).toBeGreaterThan(0);
-    await tick(35);
+    await tick(29);
+    expect(breaker.canPass()).toBe(false);
+    await tick(1);
     expect(breaker.canPass()).toBe(true);
     const probe = breaker.tryEnter();
     expect(probe).toEqual({ probe: true });
@@ -132,7 +143,10 @@ describe('breaker on a backend', () => {
     const llm = withReliability(backend, { breaker });
     await llm.generate(messages, { model: 'm' }).catch(() => undefined);
     await tick(25);
-    const results = await Promise.allSettled(Array.from({ length: 5 }, () => llm.generate(messages, { model: 'm' })));
+    const settling = Promise.allSettled(Array.from({ length: 5 }, () => llm.generate(messages, { model: 'm' })));
+    // The probe takes 30 ms; the other four are refused meanwhile.
+    await tick(30);
+    const results = await settling;
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(results.filter((r) => r.status === 'rejected' && CircuitOpenError.isInstance(r.reason))).toHaveLength(4);
     expect(backend.calls).toHaveLength(2);

@@ -12,7 +12,7 @@ async function eventfulCall(listener: (event: RouterEvent) => void): Promise<voi
   const held = await limiter.acquire();
   // Freed only once the call has moved to the fallback, so the fallback always queues, however slow the machine.
   const release = (event: RouterEvent): void => {
-    if (event.type === 'fallback') setTimeout(() => held.release(), 5);
+    if (event.type === 'fallback') setImmediate(() => held.release());
   };
   const router = createRouter({
     backends: {

@@ -4,7 +4,9 @@ import { AbortedError, BackendError, createRouter, QueueFullError, TimeoutError,
 import { CircuitBreaker, ConcurrencyLimiter, createMemoryStore, type ConcurrencyStore, type Slot } from '../../src/reliability.ts';
 import { messages, scriptedBackend, unhandledRejectionsDuring } from './scripted-backend.ts';
 
-const tick = (ms = 5): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** One turn of the event loop: the in-memory store answers without timers, so whatever could happen has. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Records the order in which acquisitions resolve. */
 function track(limiter: ConcurrencyLimiter, label: string, order: string[], cost = 1, signal?: AbortSignal): Promise<Slot> {
@@ -20,7 +22,7 @@ describe('ConcurrencyLimiter', () => {
     const order: string[] = [];
     const first = await limiter.acquire();
     const waiting = ['a', 'b', 'c'].map((label) => track(limiter, label, order));
-    await tick();
+    await nextTurn();
     expect(order).toEqual([]);
     expect(limiter.queued).toBe(3);
     first.release();
@@ -37,7 +39,7 @@ describe('ConcurrencyLimiter', () => {
     const held = await limiter.acquire(3);
     const big = track(limiter, 'big', order, 2);
     const small = track(limiter, 'small', order, 1);
-    await tick();
+    await nextTurn();
     // One unit is free, which would fit `small`, but `big` came first.
     expect(order).toEqual([]);
     held.release();
@@ -91,12 +93,11 @@ describe('ConcurrencyLimiter', () => {
     const controller = new AbortController();
     const aborted = track(limiter, 'big', order, 2, controller.signal).catch((e: unknown) => e);
     const small = track(limiter, 'small', order, 1);
-    await tick();
+    await nextTurn();
     expect(order).toEqual([]);
-    const started = performance.now();
     controller.abort();
+    // Rejected while the slot it waits for is still held: it left the queue rather than waiting its turn.
     expect(AbortedError.isInstance(await aborted)).toBe(true);
-    expect(performance.now() - started).toBeLessThan(100);
     (await small).release();
     expect(order).toEqual(['small']);
     held.release();
@@ -108,6 +109,7 @@ describe('ConcurrencyLimiter', () => {
     const memory = createMemoryStore();
     let used = 0;
     let peak = 0;
+    const gives: Promise<void>[] = [];
     const slowStore: ConcurrencyStore = {
       async take(key, cost, limit) {
         await tick(1);
@@ -115,10 +117,13 @@ describe('ConcurrencyLimiter', () => {
         if (taken) peak = Math.max(peak, (used += cost));
         return taken;
       },
-      async give(key, cost) {
-        await tick(1);
-        used -= cost;
-        memory.give(key, cost);
+      give(key, cost) {
+        const given = tick(1).then(() => {
+          used -= cost;
+          memory.give(key, cost);
+        });
+        gives.push(given);
+        return given;
       },
     };
     const limiter = new ConcurrencyLimiter({ limit: 2, store: slowStore, key: 'account' });
@@ -132,7 +137,9 @@ describe('ConcurrencyLimiter', () => {
         }),
       ),
     );
-    await tick(10);
+    // Every release has been handed to the store; wait until the store has taken each one back.
+    await Promise.all(gives);
+    expect(gives).toHaveLength(8);
     expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(peak).toBe(2);
     expect(used).toBe(0);
@@ -203,7 +210,9 @@ describe('limiter on a backend', () => {
     expect(limiter.active).toBe(1);
     let second = false;
     const other = llm.generate(messages, { model: 'm' }).then(() => (second = true));
-    await tick(20);
+    await nextTurn();
+    // The stream is half read: the other call waits in the queue for its slot.
+    expect(limiter.queued).toBe(1);
     expect(second).toBe(false);
     while (!(await iterator.next()).done);
     await other;
@@ -238,12 +247,11 @@ describe('limiter on a backend', () => {
     const llm = withReliability(backend, { limiter });
     const controller = new AbortController();
     const calls = Array.from({ length: 4 }, () => llm.generate(messages, { model: 'm', signal: controller.signal }).catch((e: unknown) => e));
-    await tick();
+    await nextTurn();
     expect(limiter.queued).toBe(3);
-    const started = performance.now();
     controller.abort();
+    // The call in flight hangs until aborted and the others wait behind it: only the abort settles them.
     const errors = await Promise.all(calls);
-    expect(performance.now() - started).toBeLessThan(100);
     expect(errors.every((e) => AbortedError.isInstance(e))).toBe(true);
     expect(limiter.active).toBe(0);
     expect(limiter.queued).toBe(0);
@@ -252,15 +260,24 @@ describe('limiter on a backend', () => {
 
   it('reports the time spent in the queue', async () => {
     const events: RouterEvent[] = [];
-    const llm = withReliability(scriptedBackend({ step: { delayMs: 20 } }), {
-      limiter: new ConcurrencyLimiter({ limit: 1 }),
-      listeners: [(e) => events.push(e)],
-    });
-    await Promise.all([llm.generate(messages, { model: 'm' }), llm.generate(messages, { model: 'm' })]);
+    const limiter = new ConcurrencyLimiter({ limit: 1 });
+    const backend = scriptedBackend({ script: [{ hang: true }] });
+    const llm = withReliability(backend, { limiter, listeners: [(e) => events.push(e)] });
+    const holder = new AbortController();
+    const first = llm.generate(messages, { model: 'm', signal: holder.signal }).catch((e: unknown) => e);
+    const second = llm.generate(messages, { model: 'm' });
+    await nextTurn();
+    expect(limiter.queued).toBe(1);
+    // The second call is queued before `queuedBy` and granted only after `freedAt`: it waited at least that long.
+    const queuedBy = performance.now();
+    await tick(20);
+    const freedAt = performance.now();
+    holder.abort();
+    await Promise.all([first, second]);
     const waits = events.filter((e) => e.type === 'queue-wait');
     expect(waits).toHaveLength(1);
     expect(waits[0]).toMatchObject({ backend: 'scripted', model: 'm' });
-    expect((waits[0] as Extract<RouterEvent, { type: 'queue-wait' }>).waitMs).toBeGreaterThanOrEqual(15);
+    expect((waits[0] as Extract<RouterEvent, { type: 'queue-wait' }>).waitMs).toBeGreaterThanOrEqual(freedAt - queuedBy);
   });
 });
 

@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { createBackend, type Backend, type BackendCall, type BackendEmbedCall, type Message, type StreamPart } from '../../src/index.ts';
+import { type Backend, type BackendCall, type BackendEmbedCall, type Message, type StreamPart } from '../../src/index.ts';
+import { createBackend } from '../../src/adapter.ts';
 
 /** What one call does. Unscripted calls answer `reply` at once. */
 export interface Step {
@@ -43,6 +43,26 @@ export interface Scripted extends Backend {
 
 export const chunksOf = (text: string): string[] => text.split(/(?<= )/);
 
+/**
+ * Waits `ms` (forever when undefined) or until `signal` aborts, on the global timer functions, so a
+ * test that installs fake timers drives the backend's delays too.
+ */
+function sleep(ms: number | undefined, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const abortError = (): Error => new DOMException('This operation was aborted', 'AbortError');
+    if (signal.aborted) return reject(abortError());
+    const timer = ms === undefined ? undefined : setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /** An in-memory backend built on createBackend, as every adapter is, whose calls follow a script. */
 export function scriptedBackend(options: ScriptedOptions = {}): Scripted {
   const name = options.name ?? 'scripted';
@@ -57,8 +77,8 @@ export function scriptedBackend(options: ScriptedOptions = {}): Scripted {
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     const step = script.shift() ?? options.step ?? {};
-    if (step.hang) await sleep(1e9, undefined, { signal: call.signal });
-    if (step.delayMs) await sleep(step.delayMs, undefined, { signal: call.signal });
+    if (step.hang) await sleep(undefined, call.signal);
+    if (step.delayMs) await sleep(step.delayMs, call.signal);
     return step;
   };
 
@@ -81,7 +101,7 @@ export function scriptedBackend(options: ScriptedOptions = {}): Scripted {
         const chunks = chunksOf(reply);
         for (let i = 0; i < chunks.length; i++) {
           if (step.error !== undefined && i === (step.afterChunks ?? 0)) throw step.error;
-          if (i > 0 && step.chunkDelayMs) await sleep(step.chunkDelayMs, undefined, { signal: call.signal });
+          if (i > 0 && step.chunkDelayMs) await sleep(step.chunkDelayMs, call.signal);
           yield { type: 'text', text: chunks[i]! };
         }
         if (step.error !== undefined) throw step.error;
@@ -109,7 +129,7 @@ export function scriptedBackend(options: ScriptedOptions = {}): Scripted {
 
 export const messages: Message[] = [{ role: 'user', content: 'hello' }];
 
-/** Collects every unhandled rejection while `run` runs (and a little after, so late ones are caught). */
+/** Collects every unhandled rejection while `run` runs (and one turn of the event loop after, so late ones are caught). */
 export async function unhandledRejectionsDuring(run: () => Promise<void>): Promise<unknown[]> {
   const seen: unknown[] = [];
   const onRejection = (reason: unknown): void => {
@@ -118,7 +138,8 @@ export async function unhandledRejectionsDuring(run: () => Promise<void>): Promi
   process.on('unhandledRejection', onRejection);
   try {
     await run();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Node reports an unhandled rejection at the end of the turn it happened in: one more turn catches the late ones.
+    await new Promise((resolve) => setImmediate(resolve));
   } finally {
     process.off('unhandledRejection', onRejection);
   }

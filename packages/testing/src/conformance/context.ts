@@ -84,8 +84,8 @@ export function createConformanceContext(options: BackendConformanceOptions): Co
     try {
       await running?.close();
       running = undefined;
-      // Rejections are reported after the microtask queue drains: give them a turn to surface.
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      // Rejections are reported after the microtask queue drains: give them a turn of the event loop to surface.
+      await new Promise((resolve) => setImmediate(resolve));
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }

@@ -11,6 +11,8 @@ function textOf(content: unknown): unknown {
 export function generateTests(ctx: ConformanceContext): void {
   describe('generate', () => {
     const plain = ctx.chatModel('generate');
+    // The simulator waits this long before it answers: the call's totalMs must cover it.
+    const timed = ctx.chatModel('generate-timed', { ttftMs: 30 });
     const body = ctx.chatModel('generate-body');
     const usage = ctx.chatModel('generate-usage', { outputTokens: 6 });
     const cut = ctx.chatModel('generate-max-tokens');
@@ -23,7 +25,18 @@ export function generateTests(ctx: ConformanceContext): void {
       expect(completion.backend).toBe(client.name);
       expect(completion.model).toBe(plain);
       expect(completion.attempts).toBe(1);
-      expect(completion.timings.totalMs).toBeGreaterThanOrEqual(0);
+    });
+
+    it('times the call: startedAt when it began, totalMs covering the server’s wait and no more than the caller saw', async () => {
+      const before = Date.now();
+      const outerStart = performance.now();
+      const completion = await ctx.client().generate(conversation, { model: timed });
+      const outerMs = performance.now() - outerStart;
+      expect(completion.timings.startedAt).toBeGreaterThanOrEqual(before);
+      expect(completion.timings.startedAt).toBeLessThanOrEqual(Date.now());
+      // The server's timer starts after the request arrived (its clock has millisecond steps: 1 ms of slack).
+      expect(completion.timings.totalMs).toBeGreaterThanOrEqual(30 - 1);
+      expect(completion.timings.totalMs).toBeLessThanOrEqual(outerMs);
     });
 
     it('sends the model, the messages (string content or text parts) and the temperature, not streamed', async () => {

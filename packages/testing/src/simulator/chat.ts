@@ -5,7 +5,7 @@ import type { Interruption, RequestFaults } from './faults.ts';
 import { sendReply } from './respond.ts';
 import { JSON_HEADERS } from './sim-error.ts';
 import { SseWriter } from './sse-writer.ts';
-import { planReply, type ReplyPlan } from './text.ts';
+import { planReply, tokenize, type ReplyPlan } from './text.ts';
 import type { ModelProfile } from './types.ts';
 import type { ChatRequest } from './validate.ts';
 
@@ -83,10 +83,12 @@ async function jsonCompletion(ctx: CompletionContext, request: ChatRequest, plan
       ...dialect.completionFields(request.body),
     };
     const content = plan.tokens.join('');
+    const field = dialect.stream.reasoningField;
+    const reasoning = field && profile.reasoning !== undefined ? { [field]: profile.reasoning } : undefined;
     const choice =
       interruption?.kind === 'error-event'
         ? { index: 0, message: { role: 'assistant', content: '' }, logprobs: null, finish_reason: 'error' }
-        : { index: 0, message: { role: 'assistant', content }, logprobs: null, finish_reason: faults.noFinish ? null : plan.finishReason };
+        : { index: 0, message: { role: 'assistant', content, ...reasoning }, logprobs: null, finish_reason: faults.noFinish ? null : plan.finishReason };
     const error =
       interruption?.kind === 'error-event'
         ? { error: { code: interruption.code ?? DEFAULT_ERROR_CODE, message: interruption.message ?? DEFAULT_ERROR_MESSAGE } }
@@ -119,6 +121,10 @@ async function streamCompletion(ctx: CompletionContext, request: ChatRequest, pl
   const chunks = chunksOf(plan.tokens, profile.tokensPerChunk);
 
   if (!(await untilFirstChunk(ctx, sse, promptTokens(request)))) return;
+  // Reasoning comes before the reply and does not count as one of its content chunks.
+  if (shape.reasoningField && profile.reasoning !== undefined) {
+    for (const token of tokenize(profile.reasoning)) sse.data(encoder.reasoning(token));
+  }
 
   const interval = chunkInterval(profile);
   const interruption = faults.interruption;
@@ -158,6 +164,7 @@ async function streamCompletion(ctx: CompletionContext, request: ChatRequest, pl
     sse.data(encoder.usage(usageOf(ctx, promptTokens(request), plan.tokens.length), plan.finishReason));
   }
   sse.data('[DONE]');
+  if (profile.endDelayMs > 0 && !((await sse.flush()) && (await exchange.finishing(profile.endDelayMs)))) return;
   await sse.end();
 }
 

@@ -15,12 +15,23 @@ export class Exchange {
   #destroyedByServer = false;
   #cancelPending: (() => void) | undefined;
   #onEnd: Array<() => void> = [];
+  /** Until when the server's side of the exchange runs on whatever the client does (see `finishing`). */
+  #busyUntil: Promise<void> | undefined;
 
   constructor(req: IncomingMessage, res: ServerResponse, entry: LoggedRequest) {
     this.req = req;
     this.res = res;
     this.entry = entry;
-    res.once('close', () => this.#finish());
+    // The exchange is over when the response is, or as soon as the client's end of the connection
+    // closes (read here before the socket's own close event, a turn of the event loop later): a
+    // server counts a request as running until then, and no longer.
+    const socket = req.socket;
+    const onClientGone = (): void => this.#finish();
+    socket.once('end', onClientGone);
+    res.once('close', () => {
+      socket.off('end', onClientGone);
+      this.#finish();
+    });
   }
 
   /** Runs `callback` once when the exchange ends (response finished or socket closed). */
@@ -94,6 +105,17 @@ export class Exchange {
     else socket.destroySoon();
   }
 
+  /**
+   * The server's side goes on for `ms` whatever the client does (it has sent its last event and
+   * is ending the response): the exchange's end callbacks, such as a plan's release, wait for it.
+   * Resolves false when the exchange ended meanwhile, like `wait`.
+   */
+  finishing(ms: number): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    this.#busyUntil = new Promise((resolve) => setTimeout(resolve, ms));
+    return this.#busyUntil.then(() => !this.closed);
+  }
+
   /** Cancels the pending delay, if any (used by `close()` before it destroys sockets). */
   cancel(): void {
     const cancel = this.#cancelPending;
@@ -109,7 +131,12 @@ export class Exchange {
     entry.endedAt = Date.now();
     if (this.res.headersSent) entry.status = this.res.statusCode;
     entry.clientAborted = !this.res.writableFinished && !this.#destroyedByServer;
-    for (const callback of this.#onEnd) callback();
+    const callbacks = this.#onEnd;
     this.#onEnd = [];
+    const run = (): void => {
+      for (const callback of callbacks) callback();
+    };
+    if (this.#busyUntil) void this.#busyUntil.then(run);
+    else run();
   }
 }

@@ -7,6 +7,7 @@ export const DEFAULT_PROFILE: Readonly<ModelProfile> = Object.freeze({
   tokensPerChunk: 1,
   outputTokens: 24,
   embeddingDimensions: 384,
+  endDelayMs: 0,
 });
 
 /** Merges partial profiles over the defaults, later ones winning; undefined fields are ignored. */
@@ -35,7 +36,8 @@ export function validateProfile(profile: Partial<ModelProfile>, where: string): 
   check('tokensPerChunk', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
   check('outputTokens', (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
   check('embeddingDimensions', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
-  if (profile.reply !== undefined && typeof profile.reply !== 'string') {
-    throw new TypeError(`${where}.reply must be a string`);
+  check('endDelayMs', (v) => v >= 0 && Number.isFinite(v), 'a finite number >= 0');
+  for (const field of ['reply', 'reasoning'] as const) {
+    if (profile[field] !== undefined && typeof profile[field] !== 'string') throw new TypeError(`${where}.${field} must be a string`);
   }
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { completeChat } from './chat.ts';
 import { ColdStarts } from './cold-start.ts';
 import { DIALECT_DEFINITIONS, matchDialect, type DialectDefinition } from './dialects/index.ts';
+import { MODEL_CREATED } from './dialects/dialect.ts';
 import { answerEmbeddings } from './embeddings-route.ts';
 import { Exchange } from './exchange.ts';
 import { FAULT_HEADER, FaultRules, foldFaults, parseFaultHeader, type RequestFaults } from './faults.ts';
@@ -16,6 +17,8 @@ import { DIALECTS, type Dialect, type Fault, type FaultRule, type LoggedRequest,
 import { checkJsonObject, parseChatRequest, parseEmbeddingsRequest, type ChatRequest, type EmbeddingsRequest } from './validate.ts';
 
 const DEFAULT_MAX_LOG_ENTRIES = 10_000;
+/** Far above any chat or embeddings request a test sends, far below what would strain memory. */
+export const DEFAULT_MAX_BODY_BYTES: number = 4 * 1024 * 1024;
 
 /**
  * Starts the simulator: a real HTTP server (node:http, 127.0.0.1, a free port by default) speaking
@@ -50,6 +53,7 @@ class SimulatorState {
   readonly rules: FaultRules = new FaultRules();
   readonly log: RequestLog;
   readonly logBodies: boolean;
+  readonly maxBodyBytes: number;
   readonly apiKeys: Partial<Record<Dialect, string>>;
   readonly plan: FeatherlessPlan;
   readonly coldStarts: ColdStarts;
@@ -69,9 +73,10 @@ class SimulatorState {
     this.seed = options.seed ?? 1;
     this.log = new RequestLog(options.maxLogEntries ?? DEFAULT_MAX_LOG_ENTRIES);
     this.logBodies = options.logBodies ?? true;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.apiKeys = { ...options.apiKeys };
     this.plan = new FeatherlessPlan(options.featherless?.planUnits ?? 4, options.featherless?.unitCost ?? featherlessUnitCost);
-    this.coldStarts = new ColdStarts(options.mlx?.coldStartMs ?? 0);
+    this.coldStarts = new ColdStarts(options.mlx?.coldStartMs ?? 0, options.mlx?.unloadAfterMs);
     this.#defaultProfile = options.defaultProfile;
     this.#models = { ...options.models };
     for (const rule of options.faults ?? []) this.rules.add(rule);
@@ -118,8 +123,12 @@ function validateOptions(options: SimulatorOptions): void {
   if (units !== undefined && !(Number.isInteger(units) && units >= 1)) throw new TypeError('featherless.planUnits must be an integer >= 1');
   const cold = options.mlx?.coldStartMs;
   if (cold !== undefined && !(Number.isFinite(cold) && cold >= 0)) throw new TypeError('mlx.coldStartMs must be a finite number >= 0');
+  const ttl = options.mlx?.unloadAfterMs;
+  if (ttl !== undefined && !(ttl > 0)) throw new TypeError('mlx.unloadAfterMs must be a number > 0');
   const max = options.maxLogEntries;
   if (max !== undefined && !(Number.isInteger(max) && max >= 0)) throw new TypeError('maxLogEntries must be an integer >= 0');
+  const maxBody = options.maxBodyBytes;
+  if (maxBody !== undefined && !(Number.isInteger(maxBody) && maxBody >= 1)) throw new TypeError('maxBodyBytes must be an integer >= 1');
   for (const dialect of Object.keys(options.apiKeys ?? {})) {
     if (!DIALECTS.includes(dialect as Dialect)) throw new TypeError(`apiKeys.${dialect} is not a dialect (${DIALECTS.join(', ')})`);
   }
@@ -188,11 +197,36 @@ class RunningSimulator implements Simulator {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string | undefined> {
+/** A request body: its text, `tooLarge` past the cap, or undefined when the client went away first. */
+type BodyRead = { text: string } | { tooLarge: true } | undefined;
+
+/**
+ * Reads the body up to `maxBytes`. Past the cap it stops keeping chunks at once (the rest is read and
+ * dropped, never buffered) and reports `tooLarge`; a declared `content-length` over the cap is
+ * reported before anything is kept.
+ */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyRead> {
   return new Promise((resolve) => {
+    if (Number(req.headers['content-length']) > maxBytes) {
+      req.resume();
+      resolve({ tooLarge: true });
+      return;
+    }
     const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.once('end', () => resolve(chunks.length === 0 ? '' : Buffer.concat(chunks).toString('utf8')));
+    let size = 0;
+    const keep = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= maxBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      chunks.length = 0;
+      req.off('data', keep);
+      req.resume();
+      resolve({ tooLarge: true });
+    };
+    req.on('data', keep);
+    req.once('end', () => resolve({ text: chunks.length === 0 ? '' : Buffer.concat(chunks).toString('utf8') }));
     req.once('error', () => resolve(undefined));
     req.once('close', () => resolve(undefined));
   });
@@ -251,9 +285,14 @@ async function handleRequest(state: SimulatorState, req: IncomingMessage, res: S
   });
   if (isModelCall(route)) state.enterFlight(exchange);
 
-  const text = await readBody(req);
-  if (text === undefined || exchange.closed) return;
-  const { body, parsed } = parseBody(text);
+  const read = await readBody(req, state.maxBodyBytes);
+  if (read === undefined || exchange.closed) return;
+  if ('tooLarge' in read) {
+    const message = `Request body too large: the simulator accepts at most ${state.maxBodyBytes} bytes (option maxBodyBytes, flag --max-body-bytes)`;
+    // The rest of the body is read and dropped, so a client still sending gets this answer rather than a reset.
+    return sendError(exchange, dialect, { status: 413, message, type: 'invalid_request_error', code: 'request_too_large' });
+  }
+  const { body, parsed } = parseBody(read.text);
   if (state.logBodies) entry.body = body;
   const record = isRecord(body) ? body : undefined;
   if (typeof record?.model === 'string') entry.model = record.model;
@@ -300,6 +339,11 @@ async function handleRequest(state: SimulatorState, req: IncomingMessage, res: S
   return answer(state, exchange, dialect, route, call, faults);
 }
 
+/** An entry of Ollama's `GET /api/tags`. */
+function ollamaTag(name: string): Record<string, unknown> {
+  return { name, model: name, modified_at: new Date(MODEL_CREATED * 1000).toISOString(), size: 0, digest: '', details: {} };
+}
+
 type ModelCall = { kind: 'chat'; request: ChatRequest } | { kind: 'embeddings'; request: EmbeddingsRequest };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -321,7 +365,10 @@ function validateCall(dialect: DialectDefinition, route: Route, body: unknown, p
   const problem = checkJsonObject(dialect, body, parsed);
   if (problem) return problem;
   const record = body as Record<string, unknown>;
-  if (route.kind === 'chat') {
+  const kind = route.kind === 'chat' ? 'chat' : 'embeddings';
+  const refused = dialect.refuse?.(kind, record);
+  if (refused) return { invalid: refused };
+  if (kind === 'chat') {
     const request = parseChatRequest(dialect, record);
     return 'invalid' in request ? request : { kind: 'chat', request };
   }
@@ -361,6 +408,8 @@ function answer(
       return sendReply(exchange, jsonReply(state.plan.describe()), faults);
     case 'health':
       return sendReply(exchange, jsonReply({ status: 'ok' }), faults);
+    case 'tags':
+      return sendReply(exchange, jsonReply({ models: state.listedModels(dialect).map(ollamaTag) }), faults);
     default:
       return sendError(exchange, dialect, { status: 404, message: `No route ${exchange.entry.method} ${exchange.entry.path}`, type: 'invalid_request_error' });
   }

@@ -1,8 +1,8 @@
 /** The service dialects the simulator speaks, each under its own base path. */
-export type Dialect = 'openai' | 'openrouter' | 'featherless' | 'mlx' | 'mlx-lm';
+export type Dialect = 'openai' | 'openrouter' | 'featherless' | 'mlx' | 'mlx-lm' | 'ollama' | 'vllm' | 'vllm-legacy' | 'lmstudio';
 
 /** Every dialect, in the order the CLI lists them. */
-export const DIALECTS: readonly Dialect[] = ['openai', 'openrouter', 'featherless', 'mlx', 'mlx-lm'];
+export const DIALECTS: readonly Dialect[] = ['openai', 'openrouter', 'featherless', 'mlx', 'mlx-lm', 'ollama', 'vllm', 'vllm-legacy', 'lmstudio'];
 
 /** How a simulated model behaves. Every field has a default; override per model or for all models. */
 export interface ModelProfile {
@@ -20,10 +20,22 @@ export interface ModelProfile {
   /** Embedding vector length (default 384); a request's `dimensions` overrides it. */
   embeddingDimensions: number;
   /**
+   * Streams: milliseconds between the last event (`[DONE]`) and the end of the response (default 0),
+   * as when a proxy ends the response a moment after the last event. The request holds its Featherless
+   * plan units until then even if the client leaves at `[DONE]`, so a client that frees its own slot
+   * there, before the response is over, meets 429s.
+   */
+  endDelayMs: number;
+  /**
    * A fixed reply instead of the generated text. It is tokenised the same way (words with their
    * trailing whitespace) and `outputTokens` is ignored; `max_tokens` still cuts it.
    */
   reply?: string;
+  /**
+   * Reasoning text sent before the reply by dialects that report it (vllm: `reasoning_content` in the
+   * message and in deltas). Not counted in `outputTokens`; other dialects ignore it.
+   */
+  reasoning?: string;
 }
 
 /** Options of {@link startSimulator}. Everything is optional. */
@@ -50,8 +62,12 @@ export interface SimulatorOptions {
     /** Units a request for `model` holds while in flight. Default: from the size in the id (see {@link featherlessUnitCost}). */
     unitCost?: (model: string) => number;
   };
-  /** mlx-omni-server: delay before the first response for each model id, as when it loads (default 0). */
-  mlx?: { coldStartMs?: number };
+  /**
+   * Servers that load a model on its first use (mlx-omni-server, LM Studio): delay before the first
+   * response for each model id (default 0), and the idle time after which a model is unloaded, so
+   * the next call is cold again (LM Studio's TTL; default: never).
+   */
+  mlx?: { coldStartMs?: number; unloadAfterMs?: number };
   /** Seed of every generated text and vector (default 1). */
   seed?: number;
   /**
@@ -61,6 +77,11 @@ export interface SimulatorOptions {
   logBodies?: boolean;
   /** The log keeps at most this many of the most recent requests (default 10000). */
   maxLogEntries?: number;
+  /**
+   * Largest request body accepted, in bytes (default 4 MiB). A larger one gets 413 in the dialect's
+   * error shape as soon as it passes the cap; the rest is read and dropped, never buffered.
+   */
+  maxBodyBytes?: number;
 }
 
 /** A running simulator. Close it when the test ends. */
@@ -70,7 +91,8 @@ export interface Simulator {
   /**
    * The base URL to give an SDK for a dialect: openai `${url}/openai/v1`, openrouter
    * `${url}/openrouter/api/v1`, featherless `${url}/featherless/v1`, mlx `${url}/mlx/v1` (its routes
-   * also answer without `/v1`), mlx-lm `${url}/mlx-lm/v1`.
+   * also answer without `/v1`), mlx-lm `${url}/mlx-lm/v1`, and so on: `${url}/<dialect>/v1` for ollama, vllm,
+   * vllm-legacy and lmstudio.
    */
   baseURL(dialect: Dialect): string;
   /**

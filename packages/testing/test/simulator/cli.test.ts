@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLI_HELP, DEFAULT_CLI_PORT, parseCliArgs, runCli } from '../../src/cli.ts';
+import { CLI_HELP, DEFAULT_CLI_PORT, exposureWarning, parseCliArgs, runCli } from '../../src/cli.ts';
 import { DIALECTS } from '../../src/simulator/types.ts';
 import { chat } from './helpers.ts';
 
@@ -56,5 +56,34 @@ describe('runCli', () => {
     } finally {
       await sim?.close();
     }
+  });
+});
+
+describe('router-sim safety', () => {
+  it('takes --max-body-bytes and names it in the help', () => {
+    expect(parseCliArgs(['--max-body-bytes', '1024']).options.maxBodyBytes).toBe(1024);
+    expect(parseCliArgs([]).options.maxBodyBytes).toBeUndefined();
+    expect(() => parseCliArgs(['--max-body-bytes', '0'])).toThrow(/--max-body-bytes/);
+    expect(CLI_HELP).toContain('--max-body-bytes');
+  });
+
+  it('warns when --host reaches beyond loopback', () => {
+    for (const host of ['127.0.0.1', '127.8.9.10', 'localhost', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) {
+      expect(exposureWarning(host), host).toBeUndefined();
+    }
+    for (const host of ['0.0.0.0', '::', '192.168.1.20', '10.0.0.1', 'sim.example.test', '::ffff:10.0.0.1']) {
+      expect(exposureWarning(host), host).toContain(`--host ${host} is not a loopback address`);
+    }
+  });
+
+  it('prints the warning to its warning stream before binding, and nothing for the default host', async () => {
+    const warnings: string[] = [];
+    const quiet = await runCli(['--port', '0'], () => undefined, (text) => warnings.push(text));
+    await quiet?.close();
+    expect(warnings).toEqual([]);
+    // 192.0.2.1 (TEST-NET-1) is on no interface here: the warning comes first, then binding fails, so nothing is exposed.
+    const failed = await runCli(['--port', '0', '--host', '192.0.2.1'], () => undefined, (text) => warnings.push(text)).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(Error);
+    expect(warnings).toEqual([expect.stringContaining('--host 192.0.2.1 is not a loopback address')]);
   });
 });

@@ -150,10 +150,18 @@ describe('stall fault', () => {
     const sim = await simulator();
     const start = performance.now();
     const response = await post(sim, 'openai', '/chat/completions', chat({ stream: true }), faultHeader({ kind: 'stall', phase: 'first-chunk', ms: 80 }));
-    const headersAt = performance.now() - start;
     const events = await timedEvents(response, start);
-    expect(events[0]!.at - headersAt).toBeGreaterThanOrEqual(70);
+    // The server's timer starts after the request arrived, so the first event comes at least 80 ms after the start.
+    expect(events[0]!.at).toBeGreaterThanOrEqual(80);
     expect(events.map((e) => e.data).at(-1)).toBe('[DONE]');
+  });
+
+  it('sends the headers before a first-chunk stall', async () => {
+    const sim = await simulator();
+    // A minute-long stall: the headers arriving at all shows they were not held back.
+    const response = await post(sim, 'openai', '/chat/completions', chat({ stream: true }), faultHeader({ kind: 'stall', phase: 'first-chunk', ms: 60_000 }));
+    expect(response.status).toBe(200);
+    await response.body?.cancel();
   });
 
   it('is silent before the first chunk: mlx-lm keepalives come before the stall, not during it', async () => {
@@ -168,17 +176,20 @@ describe('stall fault', () => {
     const firstData = arrivals.findIndex((a) => a.text.includes('data:'));
     const lastComment = arrivals.findLastIndex((a) => a.text.includes(': keepalive'));
     expect(lastComment).toBeLessThan(firstData);
-    expect(arrivals[firstData]!.at - arrivals[lastComment]!.at).toBeGreaterThanOrEqual(70);
+    expect(arrivals[firstData]!.at).toBeGreaterThanOrEqual(80);
   });
 
   it('pauses between chunks after afterChunks content chunks', async () => {
     const sim = await simulator();
     const start = performance.now();
-    const fault: Fault = { kind: 'stall', phase: 'between-chunks', ms: 80, afterChunks: 3 };
+    const fault: Fault = { kind: 'stall', phase: 'between-chunks', ms: 200, afterChunks: 3 };
     const response = await post(sim, 'mlx', '/chat/completions', chat({ stream: true }), faultHeader(fault));
     const events = await timedEvents(response, start);
-    // mlx has no role chunk: events 0..2 are the first three content chunks, event 3 the fourth.
-    expect(events[3]!.at - events[2]!.at).toBeGreaterThanOrEqual(70);
+    // mlx has no role chunk: events 0..2 are the first three content chunks, event 3 the fourth. The fourth comes
+    // at least 200 ms after the start (a server-side bound); the gap after the third is measured by the client, so
+    // only half the stall is asserted there, leaving room for a busy machine.
+    expect(events[3]!.at).toBeGreaterThanOrEqual(200);
+    expect(events[3]!.at - events[2]!.at).toBeGreaterThanOrEqual(100);
     expect(parseSse(events.map((e) => `data: ${e.data}\n\n`).join('')).content).toBe(REPLY);
   });
 
@@ -186,9 +197,12 @@ describe('stall fault', () => {
     const sim = await simulator();
     const start = performance.now();
     const response = await post(sim, 'openai', '/chat/completions', chat(), faultHeader({ kind: 'stall', phase: 'first-chunk', ms: 80 }));
-    const headersAt = performance.now() - start;
     await response.json();
-    expect(performance.now() - start - headersAt).toBeGreaterThanOrEqual(70);
+    expect(performance.now() - start).toBeGreaterThanOrEqual(80);
+    // The headers came first: a minute-long stall still lets them through.
+    const stalled = await post(sim, 'openai', '/chat/completions', chat(), faultHeader({ kind: 'stall', phase: 'first-chunk', ms: 60_000 }));
+    expect(stalled.status).toBe(200);
+    await stalled.body?.cancel();
   });
 });
 
