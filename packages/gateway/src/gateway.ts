@@ -157,6 +157,7 @@ export function createGateway(config: GatewayConfig): Gateway {
         const completion = await router.generate(request.messages, options);
         usage = completion.usage ?? {};
         record.backend = completion.backend;
+        record.adapter = completion.adapter;
         record.servedModel = completion.model;
         addUsage(record, completion.usage);
         return { status: 200, headers: { 'content-type': jsonHeaders, ...backendHeaders(completion.backend, completion.model) }, body: completionBody(chatId, completion) };
@@ -194,6 +195,7 @@ export function createGateway(config: GatewayConfig): Gateway {
       const result = await router.embed(request.input, { ...request.options, signal: inbound.signal, timeoutMs });
       usage = result.usage ?? {};
       record.backend = result.backend;
+      record.adapter = result.adapter;
       record.servedModel = result.model;
       addUsage(record, result.usage);
       return { status: 200, headers: { 'content-type': jsonHeaders, ...backendHeaders(result.backend, result.model) }, body: embeddingsBody(result, request.encoding) };
@@ -368,6 +370,7 @@ function streamEvents(
     usage = completion.usage ?? {};
     record.servedModel = completion.model;
     record.backend = completion.backend;
+    record.adapter = completion.adapter;
     addUsage(record, completion.usage);
     return writer.end(completion, includeUsage);
   }

@@ -8,8 +8,10 @@ export interface RequestLogEntry {
   status: number;
   /** The requested model. */
   model?: string;
-  /** The backend that served (after any fallback). */
+  /** The backend that served (after any fallback), by its router key. */
   backend?: string;
+  /** The adapter that served, by its own name (`featherless`), whatever the router calls it. */
+  adapter?: string;
   /** The model the backend reported. */
   servedModel?: string;
   /** The key's name (never the key). */

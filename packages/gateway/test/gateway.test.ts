@@ -230,7 +230,7 @@ describe('request ids and logs', () => {
       .withResponse();
     expect(response.headers.get('x-request-id')).toBe('trace-42');
     expect(logs).toHaveLength(1);
-    expect(logs[0]).toMatchObject({ id: 'trace-42', path: '/v1/chat/completions', status: 200, model: testModels.chat, backend: 'sim', key: 'tests' });
+    expect(logs[0]).toMatchObject({ id: 'trace-42', path: '/v1/chat/completions', status: 200, model: testModels.chat, backend: 'sim', adapter: 'sim', key: 'tests' });
     expect(logs[0]?.outputTokens).toBeGreaterThan(0);
     const line = JSON.stringify(logs);
     expect(line).not.toContain('lighthouse');
