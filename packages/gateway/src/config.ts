@@ -19,7 +19,10 @@ export interface GatewayConfig {
   maxBodyBytes?: number;
   /** Calls (streams until they end) open at once across every key; more get a 503 with `Retry-After`. Default 256. */
   maxInFlight?: number;
-  /** End-to-end budget of one call in milliseconds, passed to the router as `timeoutMs`. Default 600000 (10 minutes). */
+  /**
+   * End-to-end budget of one call in milliseconds, passed to the router as `timeoutMs` (which then wins over
+   * the route's own). Default: none, so the router's budgets apply (its routes' `timeoutMs`, else core's finite defaults).
+   */
   callTimeoutMs?: number;
   /** Serve `GET /metrics` (Prometheus text; asks for a key when `keys` are set). Default true. */
   metrics?: boolean;
@@ -60,7 +63,6 @@ export interface ServerSettings {
 export const gatewayDefaults: {
   readonly maxBodyBytes: number;
   readonly maxInFlight: number;
-  readonly callTimeoutMs: number;
   readonly reserveOutputTokens: number;
   readonly statusRefreshMs: number;
 } = {
@@ -68,7 +70,6 @@ export const gatewayDefaults: {
   reserveOutputTokens: 4096,
   maxBodyBytes: 1024 * 1024,
   maxInFlight: 256,
-  callTimeoutMs: 600_000,
 };
 
 export const serverDefaults: Readonly<Required<ServerSettings>> = {

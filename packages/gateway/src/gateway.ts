@@ -74,7 +74,8 @@ export function createGateway(config: GatewayConfig): Gateway {
   const models = [...new Set(config.models ?? [])];
   const maxBodyBytes = config.maxBodyBytes ?? gatewayDefaults.maxBodyBytes;
   const maxInFlight = config.maxInFlight ?? gatewayDefaults.maxInFlight;
-  const timeoutMs = config.callTimeoutMs ?? gatewayDefaults.callTimeoutMs;
+  // Only when configured: a caller's `timeoutMs` overrides the budgets the router's routes set.
+  const callBudget = config.callTimeoutMs === undefined ? {} : { timeoutMs: config.callTimeoutMs };
   const prices = config.prices ?? {};
   const reserveOutputTokens = config.reserveOutputTokens ?? gatewayDefaults.reserveOutputTokens;
   const log = config.log === undefined ? writeJsonLine : config.log || undefined;
@@ -149,7 +150,7 @@ export function createGateway(config: GatewayConfig): Gateway {
     record.stream = request.stream;
     const inputChars = request.messages.reduce((sum, message) => sum + message.content.length, 0);
     const release = admit(key, model, inputChars, request.options.maxTokens);
-    const options = { ...request.options, signal: inbound.signal, timeoutMs };
+    const options = { ...request.options, signal: inbound.signal, ...callBudget };
     const chatId = `chatcmpl-${record.id}`;
     if (!request.stream) {
       let usage: Usage | undefined;
@@ -192,7 +193,7 @@ export function createGateway(config: GatewayConfig): Gateway {
     const release = admit(key, request.options.model, inputs.reduce((sum, text) => sum + text.length, 0), 0);
     let usage: Usage | undefined;
     try {
-      const result = await router.embed(request.input, { ...request.options, signal: inbound.signal, timeoutMs });
+      const result = await router.embed(request.input, { ...request.options, signal: inbound.signal, ...callBudget });
       usage = result.usage ?? {};
       record.backend = result.backend;
       record.adapter = result.adapter;

@@ -297,6 +297,18 @@ describe('limits', () => {
     }
   });
 
+  it('504 when a call outlives callTimeoutMs', async () => {
+    const hurried = await serve(createGateway({ router: testRouter(sim.baseURL('openai')), callTimeoutMs: 50, log: false }), { port: 0 });
+    try {
+      // Ten seconds of tokens against a 50 ms budget.
+      const response = await fetch(`${hurried.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: testModels.crawl, messages }) });
+      expect(response.status).toBe(504);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('timeout');
+    } finally {
+      await hurried.close();
+    }
+  });
+
   it('refuses connections past maxConnections', async () => {
     const capped = await serve(gateway, { port: 0, maxConnections: 1 });
     const first = connect(capped.port, '127.0.0.1');
