@@ -18,7 +18,7 @@ export interface TestRedisServer {
 }
 
 export interface TestRedisServerOptions {
-  /** The binary. Default `redis-server` on the PATH (Debian's package; `scripts/ensure-redis.sh` installs it). */
+  /** The binary. Default `redis-server` on the PATH (Debian's package; `scripts/ensure-test-packages.sh` installs it). */
   binary?: string;
 }
 
@@ -46,7 +46,7 @@ export async function startRedisServer(options: TestRedisServerOptions = {}): Pr
       started.stdout!.on('data', onData);
       started.stderr!.on('data', onData);
       started.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'ENOENT' ? new Error(`${binary} not found: run scripts/ensure-redis.sh (installs Debian's redis-server)`) : error),
+        reject(error.code === 'ENOENT' ? new Error(`${binary} not found: run scripts/ensure-test-packages.sh (installs Debian's redis-server)`) : error),
       );
       started.once('exit', (code) => reject(new Error(`${binary} exited with ${code} before it was ready: ${output.trim()}`)));
     });
