@@ -5,5 +5,8 @@
 // entry is built apart from the main one and must share its error classes.
 export { CircuitBreaker, isBackendFailure } from './reliability/breaker.ts';
 export type { BreakerState, CircuitBreakerOptions } from './reliability/breaker.ts';
+export type { BreakerStore, SharedBreakerState } from './reliability/breaker-store.ts';
 export { ConcurrencyLimiter, createMemoryStore } from './reliability/limiter.ts';
 export type { ConcurrencyLimiterOptions, ConcurrencyStore, Slot } from './reliability/limiter.ts';
+export { createMemoryRateStore, RateLimiter } from './reliability/rate-limiter.ts';
+export type { RateLimiterOptions, RateStore } from './reliability/rate-limiter.ts';

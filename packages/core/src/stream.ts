@@ -122,13 +122,25 @@ export class CompletionStream implements AsyncIterable<string> {
   readonly #sink: StreamSink;
   #completion: Promise<Completion> | undefined;
   #started = false;
+  /** Settled: a loop that exits now has nothing left to abort. */
+  #ended = false;
 
   constructor(produce: StreamProducer, options: { textOnly?: boolean } = {}) {
     this.#produce = produce;
     this.#textOnly = options.textOnly ?? false;
     let sink!: StreamSink;
     this.#settled = new Promise<Completion>((resolve, reject) => {
-      sink = { chunks: [], resolve, reject };
+      sink = {
+        chunks: [],
+        resolve: (completion) => {
+          this.#ended = true;
+          resolve(completion);
+        },
+        reject: (error) => {
+          this.#ended = true;
+          reject(error);
+        },
+      };
     });
     this.#sink = sink;
     // Callers who only iterate must not get an unhandled rejection from here:
@@ -222,7 +234,8 @@ export class CompletionStream implements AsyncIterable<string> {
       next: () => source.next(),
       // The loop exited early (break, return, or a throw in its body).
       return: async () => {
-        sink.reject(new AbortedError({ reason: 'the consumer stopped reading the stream' }));
+        // Built only when it can matter: an error's stack trace is costly, and a loop that read to the end returns too.
+        if (!this.#ended) sink.reject(new AbortedError({ reason: 'the consumer stopped reading the stream' }));
         try {
           await source.return?.();
         } catch {

@@ -87,6 +87,13 @@ describe('hooks', () => {
     expect(events).toHaveLength(2);
   });
 
+  it('a backend copied to add methods (as adapters do) is still served without a wrapper', () => {
+    const sentinel = { sentinel: true } as unknown as CompletionStream;
+    const copied = { ...inMemoryBackend(), stream: () => sentinel, listModels: () => [] };
+    const router = createRouter({ backends: { b: copied }, default: 'b', timingLog: false });
+    expect(router.stream(msgs, { model: 'm' })).toBe(sentinel);
+  });
+
   it('with no listeners the router hands back the backend stream itself (zero overhead)', () => {
     const backend = inMemoryBackend();
     const sentinel = { sentinel: true } as unknown as CompletionStream;

@@ -1,4 +1,5 @@
 import { RouterError, StreamInterruptedError, TimeoutError } from '@router/core';
+import type { BreakerStore } from './breaker-store.ts';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -22,6 +23,10 @@ export interface CircuitBreakerOptions {
   isFailure?: (error: RouterError) => boolean;
   /** Called on every state change. */
   onStateChange?: (state: BreakerState, previous: BreakerState) => void;
+  /** Shares opening, closing and the half-open probe with breakers in other processes. Default: none (this process only). */
+  store?: BreakerStore;
+  /** This breaker's key in the store. Default `default`. */
+  key?: string;
 }
 
 /** A retryable error, or a stream cut by one, says the backend is unwell; our own queue timeout does not. */
@@ -41,6 +46,8 @@ export class CircuitBreaker {
   #state: BreakerState = 'closed';
   #streak = 0;
   #openedAt = 0;
+  /** When the state last changed (epoch ms), to tell which of a local and a shared change is newer. */
+  #changedAt = 0;
   #probing = false;
   /** Calls and failures in the rate window, by time bucket. Only kept when `failureRate` is set. */
   readonly #window: RateWindow | undefined;
@@ -51,6 +58,7 @@ export class CircuitBreaker {
   }
 
   get state(): BreakerState {
+    this.#sync();
     return this.#state;
   }
 
@@ -59,9 +67,12 @@ export class CircuitBreaker {
     return this.#state === 'open' ? Math.max(0, this.#openedAt + (this.#options.coolDownMs ?? 30_000) - Date.now()) : 0;
   }
 
-  /** Whether a call would be let through now, without taking the probe. */
+  /** Whether a call would be let through now, without taking the probe (with a store: once this process has it). */
   canPass(): boolean {
-    return this.#state === 'closed' || (this.#state === 'open' ? this.retryAfterMs === 0 : !this.#probing);
+    this.#sync();
+    if (this.#state === 'closed') return true;
+    if (this.#state === 'half-open') return !this.#probing;
+    return this.retryAfterMs === 0 && (this.#options.store?.probe(this.#key, this.#openedAt) ?? true);
   }
 
   /**
@@ -82,6 +93,7 @@ export class CircuitBreaker {
    * refused as a bad request). While half-open only the probe's outcome counts.
    */
   exit(ok: boolean | undefined, probe: boolean): void {
+    this.#sync();
     if (this.#state === 'half-open') {
       if (!probe) return;
       this.#probing = false;
@@ -104,15 +116,28 @@ export class CircuitBreaker {
     return (this.#options.isFailure ?? isBackendFailure)(error);
   }
 
-  #set(state: BreakerState): void {
+  get #key(): string {
+    return this.#options.key ?? 'default';
+  }
+
+  /** Takes up a newer change made in another process. */
+  #sync(): void {
+    const shared = this.#options.store?.read(this.#key);
+    if (shared && shared.at > this.#changedAt) this.#set(shared.state, shared.at, false);
+  }
+
+  #set(state: BreakerState, at = Date.now(), share = true): void {
     const previous = this.#state;
     this.#state = state;
-    if (state === 'open') this.#openedAt = Date.now();
+    this.#changedAt = at;
+    if (state === 'open') this.#openedAt = at;
     if (state !== 'half-open') {
       this.#streak = 0;
       this.#window?.clear();
+      this.#probing = false;
+      if (share) this.#options.store?.write(this.#key, { state, at });
     }
-    this.#options.onStateChange?.(state, previous);
+    if (state !== previous) this.#options.onStateChange?.(state, previous);
   }
 }
 

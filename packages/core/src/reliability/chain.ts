@@ -8,6 +8,7 @@ import { CompletionStream, openView, settled, textOf } from '../stream.ts';
 import type { CallOptions, Capability, Completion, EmbedOptions, Embeddings, LLMClient, Message, Operation } from '../types.ts';
 import type { CircuitBreaker } from './breaker.ts';
 import type { ConcurrencyLimiter } from './limiter.ts';
+import type { RateLimiter } from './rate-limiter.ts';
 import { retryDelay, sleep, type RetryPolicy } from './retry.ts';
 
 /** A fallback: a backend name (same model id), or a backend with its own model id. */
@@ -33,6 +34,8 @@ export interface RoutePolicy {
 /** Reliability of one backend. The limiter and breaker are objects, so backends on one account can share them. */
 export interface BackendPolicy extends RoutePolicy {
   limiter?: ConcurrencyLimiter;
+  /** Requests and tokens per minute; waited for after the breaker, before the limiter's slot. */
+  rateLimiter?: RateLimiter;
   breaker?: CircuitBreaker;
 }
 
@@ -91,9 +94,9 @@ function watchBreaker<T>(call: Call, link: ChainLink, breaker: CircuitBreaker, c
   return result;
 }
 
-/** Passes the breaker, then waits for a slot; the lease ends the attempt. */
+/** Passes the breaker, then waits for the rate and for a slot; the lease ends the attempt. */
 async function enter(call: Call, link: ChainLink, attempt: number): Promise<Lease> {
-  const { breaker, limiter } = link.policy;
+  const { breaker, limiter, rateLimiter } = link.policy;
   const model = modelOf(link, call);
   const pass = breaker && watchBreaker(call, link, breaker, () => breaker.tryEnter());
   if (breaker && !pass) throw new CircuitOpenError({ backend: link.name, model, retryAfterMs: breaker.retryAfterMs });
@@ -103,6 +106,7 @@ async function enter(call: Call, link: ChainLink, attempt: number): Promise<Leas
   };
   let slot;
   try {
+    if (rateLimiter) await rateLimiter.acquire(call.scope.signal);
     slot = await limiter?.acquire(costOf(link, model), call.scope.signal);
   } catch (error) {
     leaveBreaker(undefined);
@@ -299,8 +303,13 @@ export function createChainClient(links: readonly ChainLink[], listeners: readon
   };
 }
 
-/** Names the link that served by the router's key for it; the adapter's own name stays in `adapter`. */
+/**
+ * Names the link that served by the router's key for it (the adapter's own
+ * name stays in `adapter`), and charges its rate limiter the tokens used.
+ */
 function servedBy(result: Completion | Embeddings, link: ChainLink): void {
   result.adapter ??= result.backend;
   result.backend = link.name;
+  const { usage } = result;
+  if (usage) link.policy.rateLimiter?.charge(usage.totalTokens ?? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0));
 }

@@ -11,6 +11,13 @@ export interface ConcurrencyStore {
   take(key: string, cost: number, limit: number): boolean | Promise<boolean>;
   /** Gives back units taken earlier. */
   give(key: string, cost: number): void | Promise<void>;
+  /**
+   * For shared stores: calls `wake` when units of `key` may have been given
+   * back elsewhere (another process), so callers waiting here try again;
+   * returns a function that stops it. A limiter watches only while callers
+   * wait, so a store may also read it as "this process is waiting".
+   */
+  watch?(key: string, wake: () => void): () => void;
 }
 
 export function createMemoryStore(): ConcurrencyStore {
@@ -56,6 +63,9 @@ export interface Slot {
   release(): void;
 }
 
+/** The most takes an asynchronous store is asked for at once. */
+const MAX_WINDOW = 16;
+
 interface Waiter {
   cost: number;
   /** Settles the waiter: a slot, or an error. Removes its timer and abort listener. */
@@ -76,6 +86,9 @@ export class ConcurrencyLimiter {
   #held = 0;
   #draining = false;
   #dirty = false;
+  /** Waiters an asynchronous store is asked about at once (see `#settle`). */
+  #window = 1;
+  #unwatch: (() => void) | undefined;
 
   constructor(options: ConcurrencyLimiterOptions) {
     if (!(options.limit > 0)) throw new ConfigurationError([`limiter limit must be a positive number (got ${options.limit}).`]);
@@ -151,6 +164,7 @@ export class ConcurrencyLimiter {
     if (at < 0) return;
     this.#queue.splice(at, 1);
     waiter.settle(error);
+    this.#watchWhileWaiting();
     this.#drain();
   }
 
@@ -162,9 +176,10 @@ export class ConcurrencyLimiter {
 
   /**
    * Grants slots to the head of the queue while they fit. Runs synchronously
-   * with a synchronous store. With an asynchronous one it pauses on each
-   * `take`; a release landing meanwhile marks the queue dirty, so a refused
-   * head is tried again instead of waiting for a wake-up that already passed.
+   * with a synchronous store. With an asynchronous one it asks for a window
+   * of waiters at once, in queue order, and grants in that order; a release
+   * landing meanwhile marks the queue dirty, so a refused head is tried again
+   * instead of waiting for a wake-up that already passed.
    */
   #drain(): void {
     if (this.#draining) {
@@ -174,19 +189,10 @@ export class ConcurrencyLimiter {
     this.#draining = true;
     for (let head = this.#queue[0]; head; head = this.#queue[0]) {
       this.#dirty = false;
-      let taken: boolean | Promise<boolean>;
-      try {
-        taken = this.#store.take(this.#key, head.cost, this.limit);
-      } catch (error) {
-        taken = Promise.reject(error);
-      }
+      const taken = this.#take(head);
       if (typeof taken !== 'boolean') {
-        const waiting = head;
-        taken.then(
-          (ok) => this.#resume(waiting, ok),
-          // A store that fails (a shared one losing its connection) fails the call at the head, not the process.
-          (error: unknown) => this.#resume(waiting, false, error),
-        );
+        const batch = this.#queue.slice(0, this.#window);
+        void this.#settle(batch, [taken, ...batch.slice(1).map((waiter) => this.#take(waiter))]);
         return;
       }
       if (!this.#grant(head, taken)) break;
@@ -194,22 +200,67 @@ export class ConcurrencyLimiter {
     this.#draining = false;
   }
 
-  #resume(head: Waiter, taken: boolean, error?: unknown): void {
+  #take(waiter: Waiter): boolean | Promise<boolean> {
+    try {
+      return this.#store.take(this.#key, waiter.cost, this.limit);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Grants the answers of an asynchronous store in queue order. Nobody
+   * overtakes a refused waiter: units taken for those behind it go back. The
+   * window doubles while every answer is a grant (a shared store then costs
+   * one round trip per window, not per caller) and falls back to one at a
+   * refusal, so a full limiter asks for one waiter at a time.
+   */
+  async #settle(batch: readonly Waiter[], answers: readonly (boolean | Promise<boolean>)[]): Promise<void> {
+    let refused = false;
+    for (const [at, waiter] of batch.entries()) {
+      let taken = false;
+      try {
+        taken = await answers[at]!;
+      } catch (error) {
+        // A store that fails (a shared one losing its connection) fails the call it was asked for, not the process.
+        this.#leave(waiter, error ?? new Error('the concurrency store failed'));
+        continue;
+      }
+      if (refused) {
+        if (taken) this.#give(waiter.cost);
+      } else if (!this.#grant(waiter, taken)) {
+        refused = true;
+      }
+    }
+    this.#window = refused ? 1 : Math.min(this.#window * 2, MAX_WINDOW);
     this.#draining = false;
-    if (error !== undefined) this.#leave(head, error);
-    else if (this.#grant(head, taken) || this.#dirty) this.#drain();
+    if (!refused || this.#dirty) this.#drain();
   }
 
   /** Hands the units just taken to `head`, or back to the store if it left meanwhile; false when none were taken. */
   #grant(head: Waiter, taken: boolean): boolean {
-    if (!taken) return false;
+    if (!taken) {
+      this.#watchWhileWaiting();
+      return false;
+    }
     if (this.#queue[0] === head) {
       this.#queue.shift();
       head.settle();
+      if (this.#queue.length === 0) this.#watchWhileWaiting();
     } else {
       this.#give(head.cost);
     }
     return true;
+  }
+
+  /** A shared store's releases happen in other processes too: after a refusal, listen for them until nobody waits here. */
+  #watchWhileWaiting(): void {
+    if (this.#queue.length > 0) {
+      this.#unwatch ??= this.#store.watch?.(this.#key, () => this.#drain());
+    } else if (this.#unwatch) {
+      this.#unwatch();
+      this.#unwatch = undefined;
+    }
   }
 }
 

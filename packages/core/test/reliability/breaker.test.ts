@@ -10,7 +10,7 @@ import {
   type BreakerState,
   type RouterEvent,
 } from '../../src/index.ts';
-import { CircuitBreaker, ConcurrencyLimiter } from '../../src/reliability.ts';
+import { CircuitBreaker, ConcurrencyLimiter, type BreakerStore, type SharedBreakerState } from '../../src/reliability.ts';
 import { messages, scriptedBackend } from './scripted-backend.ts';
 
 const down = (): BackendError => new BackendError('503', { status: 503, isRetryable: true });
@@ -195,5 +195,48 @@ describe('breaker on a backend', () => {
     expect(breaker.state).toBe('closed');
     await expect(llm.stream(messages, { model: 'm' }).collect()).rejects.toSatisfy(StreamInterruptedError.isInstance);
     expect(breaker.state).toBe('open');
+  });
+});
+
+describe('CircuitBreaker with a shared store', () => {
+  /** A store two breakers share, as two processes would through Redis: the first to ask gets the probe. */
+  function sharedStore(): BreakerStore {
+    const changes = new Map<string, SharedBreakerState>();
+    const probes = new Map<string, BreakerStore>();
+    return {
+      read: (key) => changes.get(key),
+      write: (key, change) => void changes.set(key, change),
+      probe(key, openedAt) {
+        const claim = `${key}@${openedAt}`;
+        if (!probes.has(claim)) probes.set(claim, this);
+        return probes.get(claim) === this;
+      },
+    };
+  }
+
+  it('opens in every process when one opens it, lets exactly one take the probe, and closes everywhere when it succeeds', () => {
+    const shared = sharedStore();
+    // Each process has its own view of the store, so the probe can tell them apart.
+    const here = new CircuitBreaker({ failureThreshold: 2, coolDownMs: 1_000, store: { ...shared }, key: 'b' });
+    const elsewhere = new CircuitBreaker({ failureThreshold: 2, coolDownMs: 1_000, store: { ...shared }, key: 'b' });
+    feed(here, [false, false]);
+    expect(elsewhere.canPass()).toBe(false);
+    expect(elsewhere.state).toBe('open');
+    vi.advanceTimersByTime(1_000);
+    const probe = elsewhere.tryEnter();
+    expect(probe).toEqual({ probe: true });
+    expect(here.tryEnter()).toBeUndefined();
+    elsewhere.exit(true, true);
+    expect(here.state).toBe('closed');
+    expect(here.tryEnter()).toEqual({ probe: false });
+  });
+
+  it('keeps a key per breaker: another key stays closed', () => {
+    const shared = sharedStore();
+    const a = new CircuitBreaker({ failureThreshold: 1, store: shared, key: 'a' });
+    const b = new CircuitBreaker({ failureThreshold: 1, store: shared, key: 'b' });
+    feed(a, [false]);
+    expect(a.state).toBe('open');
+    expect(b.canPass()).toBe(true);
   });
 });

@@ -145,6 +145,57 @@ describe('ConcurrencyLimiter', () => {
     expect(used).toBe(0);
   });
 
+  it('asks an asynchronous store about several waiters at once while it grants them all, still in queue order', async () => {
+    const memory = createMemoryStore();
+    let asking = 0;
+    let mostAsking = 0;
+    const roundTrip: ConcurrencyStore = {
+      async take(key, cost, limit) {
+        mostAsking = Math.max(mostAsking, ++asking);
+        await tick(1);
+        asking--;
+        return memory.take(key, cost, limit) as boolean;
+      },
+      give: async (key, cost) => memory.give(key, cost),
+    };
+    const limiter = new ConcurrencyLimiter({ limit: 100, store: roundTrip });
+    const order: number[] = [];
+    const slots = await Promise.all(Array.from({ length: 40 }, (_, i) => limiter.acquire().then((slot) => (order.push(i), slot))));
+    expect(order).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(mostAsking).toBeGreaterThan(1);
+    for (const slot of slots) slot.release();
+  });
+
+  it('a caller waiting on a shared store is woken by a release through another limiter, and stops watching once served', async () => {
+    const memory = createMemoryStore();
+    const watchers = new Set<() => void>();
+    const { promise: watched, resolve: onWatch } = Promise.withResolvers<void>();
+    const shared: ConcurrencyStore = {
+      take: async (key, cost, limit) => memory.take(key, cost, limit),
+      give: async (key, cost) => {
+        memory.give(key, cost);
+        for (const wake of watchers) wake();
+      },
+      watch: (_key, wake) => {
+        watchers.add(wake);
+        onWatch();
+        return () => watchers.delete(wake);
+      },
+    };
+    // Two limiters on one store stand for two processes sharing an account.
+    const here = new ConcurrencyLimiter({ limit: 1, store: shared });
+    const elsewhere = new ConcurrencyLimiter({ limit: 1, store: shared });
+    const held = await elsewhere.acquire();
+    const waiting = here.acquire();
+    // Refused, the waiter starts watching the store (and only then).
+    await watched;
+    expect(here.queued).toBe(1);
+    expect(watchers.size).toBe(1);
+    held.release();
+    (await waiting).release();
+    expect(watchers.size).toBe(0);
+  });
+
   it('a failing store fails the waiting call, not the process', async () => {
     const broken: ConcurrencyStore = {
       take: () => Promise.reject(new Error('store unreachable')),

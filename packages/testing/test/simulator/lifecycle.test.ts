@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/server.ts';
+import type { Dialect } from '../../src/simulator/types.ts';
 import { chat, later, post, readSse, readText, simulator, until } from './helpers.ts';
 
 const activeTimers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout' || kind === 'Immediate').length;
@@ -61,16 +62,23 @@ describe('request log', () => {
 
 describe('in-flight counting', () => {
   it('counts chat and embedding requests open at once, not other routes', async () => {
-    const sim = await simulator({ defaultProfile: { ttftMs: 60 } });
-    const calls = [
-      post(sim, 'openai', '/chat/completions', chat()),
-      post(sim, 'mlx', '/chat/completions', chat({ stream: true })),
-      post(sim, 'featherless', '/embeddings', { model: 'e', input: 'x' }),
-    ];
+    // Held open far longer than any test runs, then let go by the client: however slowly a busy machine
+    // sends the three requests, all of them are in flight together.
+    const sim = await simulator({ defaultProfile: { ttftMs: 600_000 } });
+    const controller = new AbortController();
+    const open = (dialect: Dialect, path: string, body: unknown) =>
+      fetch(`${sim.baseURL(dialect)}${path}`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: controller.signal,
+      }).catch(() => undefined);
+    const calls = [open('openai', '/chat/completions', chat()), open('mlx', '/chat/completions', chat({ stream: true })), open('featherless', '/embeddings', { model: 'e', input: 'x' })];
     await until(() => sim.inFlight === 3);
     await (await fetch(`${sim.baseURL('openai')}/models`, { headers: { authorization: 'Bearer k' } })).text();
     expect(sim.inFlight).toBe(3);
-    await Promise.all(calls.map(async (call) => (await call).text()));
+    controller.abort();
+    await Promise.all(calls);
     await until(() => sim.inFlight === 0);
     expect(sim.maxInFlight).toBe(3);
   });

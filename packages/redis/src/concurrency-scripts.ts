@@ -1,0 +1,112 @@
+import { script, type Script } from './link.ts';
+
+/*
+ * The shared concurrency state of one limiter key, five Redis keys in one hash slot:
+ *   units   hash  process id -> units it holds
+ *   leases  zset  process id -> when its lease ends (Redis server time, ms); renewed while it holds or waits
+ *   line    zset  process id -> ticket; processes with callers waiting, in ticket order
+ *   seq     string, the last ticket
+ *   needs   hash  process id -> units its first waiting caller needs (as of its last refusal)
+ * A process whose lease ended is dropped from units and line by the next script
+ * that looks, so a dead process gives back what it held. Times come from the
+ * Redis server's clock, so the machines' clocks do not matter.
+ */
+
+/** Server time in ms, and dropping the processes whose lease ended (announcing the units they freed). */
+const PRELUDE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local dead = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+if #dead > 0 then
+  for _, p in ipairs(dead) do
+    redis.call('HDEL', KEYS[1], p)
+    redis.call('ZREM', KEYS[3], p)
+    redis.call('HDEL', KEYS[5], p)
+  end
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+  redis.call('PUBLISH', ARGV[1], 'dead')
+end
+local function keep(ttl, keys)
+  for _, i in ipairs(keys) do redis.call('PEXPIRE', KEYS[i], ttl * 4) end
+end
+`;
+
+/**
+ * ARGV: channel, process, cost, limit, ttl ms, waiting (1 when the process has callers waiting).
+ * Takes `cost` units when they fit beside what the processes ahead in line
+ * need, so a process never overtakes one that waits for units (and none
+ * starves), while units nobody waits for are taken at once. A process served
+ * from the line goes to its back if it still has callers waiting, so
+ * processes take turns. Answers 1, or, refused, -(1 + ms until the next
+ * lease of another process may end), so a waiter can look again the moment
+ * a dead process's units come free.
+ */
+export const TAKE: Script = script(
+  `${PRELUDE}
+local proc, cost, limit, ttl = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local used = 0
+for _, v in ipairs(redis.call('HVALS', KEYS[1])) do used = used + tonumber(v) end
+local ahead, inLine = 0, false
+for _, p in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
+  if p == proc then
+    inLine = true
+    break
+  end
+  ahead = ahead + tonumber(redis.call('HGET', KEYS[5], p) or 1)
+end
+if used + ahead + cost > limit then
+  redis.call('HSET', KEYS[5], proc, cost)
+  keep(ttl, {5})
+  local soonest = redis.call('ZRANGE', KEYS[2], 0, 1, 'WITHSCORES')
+  local next = soonest[1] == proc and soonest[4] or soonest[2]
+  return -(1 + (next and math.max(0, tonumber(next) - now) or ttl))
+end
+redis.call('HINCRBY', KEYS[1], proc, cost)
+redis.call('ZADD', KEYS[2], now + ttl, proc)
+if inLine then
+  redis.call('ZREM', KEYS[3], proc)
+  if ARGV[6] == '1' then redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), proc) else redis.call('HDEL', KEYS[5], proc) end
+end
+-- The line's keys expire through the heartbeat, which also runs while a process waits.
+keep(ttl, {1, 2})
+return 1
+`,
+  5,
+);
+
+/** ARGV: channel, process, cost. Gives units back and tells the other processes waiting, if any. */
+export const GIVE: Script = script(
+  `
+local left = redis.call('HINCRBY', KEYS[1], ARGV[2], -tonumber(ARGV[3]))
+if left <= 0 then redis.call('HDEL', KEYS[1], ARGV[2]) end
+local waiting = redis.call('ZCARD', KEYS[3])
+if waiting > 1 or (waiting == 1 and not redis.call('ZSCORE', KEYS[3], ARGV[2])) then
+  redis.call('PUBLISH', ARGV[1], 'free')
+end
+return 1
+`,
+  5,
+);
+
+/**
+ * ARGV: channel, process, ttl ms, held (-1: leave the count as it is), waiting (1 or 0).
+ * Renews the process's lease; restores its count of units when Redis lost it
+ * (a restart without persistence, or a lease that ran out while the process
+ * was cut off) or a give did not arrive; joins the line, or leaves it.
+ */
+export const BEAT: Script = script(
+  `${PRELUDE}
+local proc, ttl, held, waiting = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == '1'
+if held > 0 then redis.call('HSET', KEYS[1], proc, held) elseif held == 0 then redis.call('HDEL', KEYS[1], proc) end
+if waiting then
+  if not redis.call('ZSCORE', KEYS[3], proc) then redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), proc) end
+elseif redis.call('ZREM', KEYS[3], proc) == 1 then
+  redis.call('HDEL', KEYS[5], proc)
+  if redis.call('ZCARD', KEYS[3]) > 0 then redis.call('PUBLISH', ARGV[1], 'left') end
+end
+if held ~= 0 or waiting then redis.call('ZADD', KEYS[2], now + ttl, proc) else redis.call('ZREM', KEYS[2], proc) end
+keep(ttl, {1, 2, 3, 4, 5})
+return 1
+`,
+  5,
+);

@@ -1,0 +1,178 @@
+import type { ConcurrencyStore } from '@router/core/reliability';
+import { BEAT, GIVE, TAKE } from './concurrency-scripts.ts';
+import { SharedStateUnavailableError } from './errors.ts';
+import type { RedisLink, Script } from './link.ts';
+
+export interface ConcurrencySettings {
+  prefix: string;
+  processId: string;
+  leaseTtlMs: number;
+  onRedisDown: 'open' | 'closed';
+  localShare: number;
+}
+
+/** What this process knows about one limiter key. */
+interface KeyState {
+  /** Its Redis keys (one hash slot) and wake-up channel. */
+  keys: readonly string[];
+  channel: string;
+  /** Units this process holds in Redis, as it counts them (gives are subtracted before they are sent). */
+  held: number;
+  /** Takes sent and not yet answered: while any is, the count in Redis may be ahead of `held`. */
+  taking: number;
+  /** Units held from the local fallback while Redis was down, one entry per take: [cost asked, units taken]. */
+  local: [number, number][];
+  localUsed: number;
+  /** Limiters of this process waiting on the key (usually one). */
+  wakes: Set<() => void>;
+  /** Wakes the waiters when the next lease may end (set on a refusal while they wait). */
+  leaseTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * The Redis side of a concurrency store: takes and gives through Lua scripts,
+ * one lease per process and key renewed by a heartbeat, pub/sub wake-ups for
+ * waiters, and the failure policy when Redis does not answer.
+ */
+export class RedisConcurrency implements ConcurrencyStore {
+  readonly #link: RedisLink;
+  readonly #settings: ConcurrencySettings;
+  readonly #keys = new Map<string, KeyState>();
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+
+  constructor(link: RedisLink, settings: ConcurrencySettings) {
+    this.#link = link;
+    this.#settings = settings;
+    link.onReconnect(() => {
+      for (const [key, state] of this.#keys) this.#beat(key, state, true);
+    });
+  }
+
+  async take(key: string, cost: number, limit: number): Promise<boolean> {
+    const state = this.#state(key);
+    state.taking++;
+    try {
+      const waiting = state.wakes.size > 0 ? 1 : 0;
+      const reply = Number(await this.#run(TAKE, key, [cost, limit, this.#settings.leaseTtlMs, waiting]));
+      if (reply === 1) state.held += cost;
+      else this.#wakeAtLeaseEnd(key, state, -reply - 1);
+      return reply === 1;
+    } catch (error) {
+      return this.#takeLocally(state, key, cost, limit, error);
+    } finally {
+      state.taking--;
+      this.#beatWhileBusy();
+    }
+  }
+
+  async give(key: string, cost: number): Promise<void> {
+    const state = this.#state(key);
+    const local = state.local.findLastIndex(([asked]) => asked === cost);
+    if (local >= 0) {
+      state.localUsed -= state.local.splice(local, 1)[0]![1];
+      return;
+    }
+    state.held -= cost;
+    // A give that does not arrive is corrected by the next heartbeat, which sets the count this process holds.
+    await this.#run(GIVE, key, [cost]).catch(() => undefined);
+  }
+
+  watch(key: string, wake: () => void): () => void {
+    const state = this.#state(key);
+    if (state.wakes.size === 0) this.#link.subscribe(state.channel, () => this.#wake(key));
+    state.wakes.add(wake);
+    this.#beat(key, state);
+    this.#beatWhileBusy();
+    return () => {
+      if (!state.wakes.delete(wake) || state.wakes.size > 0) return;
+      this.#link.unsubscribe(state.channel);
+      this.#beat(key, state);
+    };
+  }
+
+  /** Stops the heartbeat and the wake-ups. Leases held by this process then end within their TTL. */
+  stop(): void {
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+    for (const state of this.#keys.values()) clearTimeout(state.leaseTimer);
+  }
+
+  /** Fail open: a local budget of `localShare` of the limit (at least one unit); fail closed: a typed error. */
+  #takeLocally(state: KeyState, key: string, cost: number, limit: number, error: unknown): boolean {
+    if (this.#settings.onRedisDown === 'closed') {
+      throw new SharedStateUnavailableError(`a slot of limiter "${key}"`, { cause: error });
+    }
+    const localLimit = Math.max(1, Math.floor(limit * this.#settings.localShare));
+    const units = Math.min(cost, localLimit);
+    if (state.localUsed + units > localLimit) return false;
+    state.localUsed += units;
+    state.local.push([cost, units]);
+    return true;
+  }
+
+  #state(key: string): KeyState {
+    let state = this.#keys.get(key);
+    if (!state) {
+      const base = `${this.#settings.prefix}:{${key}}`;
+      const keys = [`${base}:units`, `${base}:leases`, `${base}:line`, `${base}:seq`, `${base}:needs`];
+      state = { keys, channel: `${base}:wake`, held: 0, taking: 0, local: [], localUsed: 0, wakes: new Set(), leaseTimer: undefined };
+      this.#keys.set(key, state);
+    }
+    return state;
+  }
+
+  /** A waiting process looks again when another's lease may run out, not a heartbeat later. */
+  #wakeAtLeaseEnd(key: string, state: KeyState, ms: number): void {
+    if (state.leaseTimer) return;
+    state.leaseTimer = setTimeout(() => {
+      state.leaseTimer = undefined;
+      this.#wake(key);
+    }, ms + 1);
+    state.leaseTimer.unref();
+  }
+
+  #wake(key: string): void {
+    for (const wake of this.#keys.get(key)?.wakes ?? []) wake();
+  }
+
+  #run(script: Script, key: string, args: readonly (string | number)[], always = false): Promise<unknown> {
+    const { keys, channel } = this.#state(key);
+    return this.#link.run(script, keys, [channel, this.#settings.processId, ...args], always);
+  }
+
+  /**
+   * Renews the lease, restores the count Redis should have, and joins or
+   * leaves the line. Units held from the local budget count too, so that
+   * after an outage Redis does not hand them out again while they are in use.
+   */
+  #beat(key: string, state: KeyState, always = false): void {
+    const held = state.taking > 0 ? -1 : state.held + state.localUsed;
+    this.#run(BEAT, key, [this.#settings.leaseTtlMs, held, state.wakes.size > 0 ? 1 : 0], always).catch(() => undefined);
+  }
+
+  /**
+   * Beats three times per lease TTL while this process holds units or waits.
+   * Waiters are also woken on each beat: that is how they see units a dead
+   * process gave back (its lease ran out) and any wake-up lost with a
+   * connection. The timer is unref'd and stops when nothing is held.
+   */
+  #beatWhileBusy(): void {
+    if (this.#heartbeat) return;
+    this.#heartbeat = setInterval(() => {
+      let busy = false;
+      for (const [key, state] of this.#keys) {
+        if (state.held === 0 && state.taking === 0 && state.localUsed === 0 && state.wakes.size === 0) {
+          // A last beat clears what Redis still counts for this process (a lost give, local units).
+          this.#beat(key, state);
+          this.#keys.delete(key);
+          continue;
+        }
+        busy = true;
+        this.#beat(key, state);
+        this.#wake(key);
+      }
+      if (!busy) this.stop();
+    }, this.#settings.leaseTtlMs / 3);
+    this.#heartbeat.unref();
+  }
+}

@@ -1,0 +1,237 @@
+import { ConfigurationError } from '@router/core';
+import { ConcurrencyLimiter, type Slot } from '@router/core/reliability';
+import { startRedisServer, type TestRedisServer } from '@router/testing';
+import { createClient } from '@redis/client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisStore, SharedStateUnavailableError, type RedisStore, type RedisStoreEvent, type RedisStoreOptions } from '../src/index.ts';
+
+let redis: TestRedisServer;
+const stores: RedisStore[] = [];
+let keyCount = 0;
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(() => redis.close());
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((store) => store.close()));
+  if (!(await isUp())) await redis.start();
+});
+
+/**
+ * A store standing for one process (each has its own process id and connections). It fails
+ * closed unless a test says otherwise, so a Redis call slowed past its timeout on a busy
+ * machine shows as an error rather than as a slot quietly served from the local budget.
+ */
+function processStore(options: RedisStoreOptions = {}): RedisStore {
+  const store = createRedisStore({ url: redis.url, leaseTtlMs: 3_000, commandTimeoutMs: 900, retryAfterMs: 100, onRedisDown: 'closed', ...options });
+  stores.push(store);
+  return store;
+}
+
+/** A fresh limiter key per test, so tests share the server but not state. */
+const freshKey = (): string => `account-${++keyCount}`;
+
+/** Waits for a condition that a background heartbeat or a message brings about (the test timeout bounds it). */
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+async function isUp(): Promise<boolean> {
+  const client = createClient({ url: redis.url, socket: { reconnectStrategy: false, connectTimeout: 200 } });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function inLine(key: string, store: RedisStore): Promise<boolean> {
+  const client = createClient({ url: redis.url });
+  await client.connect();
+  try {
+    return (await client.zScore(`router:{${key}}:line`, store.processId)) !== null;
+  } finally {
+    await client.close();
+  }
+}
+
+async function unitsInRedis(prefix: string, key: string): Promise<Record<string, string>> {
+  const client = createClient({ url: redis.url });
+  await client.connect();
+  try {
+    return await client.hGetAll(`${prefix}:{${key}}:units`);
+  } finally {
+    await client.close();
+  }
+}
+
+describe('createRedisStore', () => {
+  it('shares one budget between processes: the units in use never exceed the limit, and every call is served', async () => {
+    const key = freshKey();
+    const limiters = [processStore(), processStore(), processStore()].map((store) => new ConcurrencyLimiter({ limit: 3, store, key }));
+    let inUse = 0;
+    let peak = 0;
+    let served = 0;
+    await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => {
+        const slot = await limiters[i % 3]!.acquire(1 + (i % 2));
+        inUse += Math.min(1 + (i % 2), 3);
+        peak = Math.max(peak, inUse);
+        await new Promise((resolve) => setImmediate(resolve));
+        inUse -= Math.min(1 + (i % 2), 3);
+        slot.release();
+        served++;
+      }),
+    );
+    expect(served).toBe(60);
+    expect(peak).toBeLessThanOrEqual(3);
+    expect(peak).toBeGreaterThan(1);
+    await until(async () => Object.keys(await unitsInRedis('router', key)).length === 0);
+  });
+
+  it('wakes a process waiting with no slot of its own when another process gives units back', async () => {
+    const key = freshKey();
+    const here = new ConcurrencyLimiter({ limit: 1, store: processStore(), key });
+    const elsewhere = new ConcurrencyLimiter({ limit: 1, store: processStore(), key });
+    const held = await elsewhere.acquire();
+    const waiting = here.acquire();
+    await until(() => here.queued === 1);
+    held.release();
+    (await waiting).release();
+  });
+
+  it('lets processes take turns: a later process is served before the earlier process’s other waiters', async () => {
+    const key = freshKey();
+    const otherStore = processStore();
+    const busy = new ConcurrencyLimiter({ limit: 1, store: processStore(), key });
+    const other = new ConcurrencyLimiter({ limit: 1, store: otherStore, key });
+    const order: string[] = [];
+    const held = await busy.acquire();
+    const queue = (limiter: ConcurrencyLimiter, name: string): Promise<void> =>
+      limiter.acquire().then((slot) => {
+        order.push(name);
+        // Each holder lets go on the next turn of the event loop, so the next grant is a race the line decides.
+        setImmediate(() => slot.release());
+      });
+    const busyWaiters = [1, 2, 3, 4].map((n) => queue(busy, `busy-${n}`));
+    await until(() => busy.queued === 4);
+    const otherWaiter = queue(other, 'other');
+    await until(() => inLine(key, otherStore));
+    held.release();
+    await Promise.all([...busyWaiters, otherWaiter]);
+    // Without the line, the busy process re-takes every unit it gives back before the other process hears of it.
+    expect(order.indexOf('other'), order.join()).toBeLessThanOrEqual(1);
+  });
+
+  it('does not let small requests from another process starve a large one waiting in line', async () => {
+    const key = freshKey();
+    const largeStore = processStore();
+    const large = new ConcurrencyLimiter({ limit: 2, store: largeStore, key });
+    const small = new ConcurrencyLimiter({ limit: 2, store: processStore(), key });
+    const held = await small.acquire();
+    const waitingLarge = large.acquire(2);
+    await until(() => inLine(key, largeStore));
+    // The small process gives its unit back and asks again at once: the large request, ahead in line, comes first.
+    held.release();
+    const again = small.acquire();
+    const order: string[] = [];
+    const largeSlot = await waitingLarge.then((slot) => (order.push('large'), slot));
+    expect(small.queued).toBe(1);
+    largeSlot.release();
+    (await again.then((slot) => (order.push('small'), slot))).release();
+    expect(order).toEqual(['large', 'small']);
+  });
+
+  it('gives back the slots of a process that stopped renewing its lease (as after SIGKILL) once the lease ends', async () => {
+    const key = freshKey();
+    const dying = processStore({ leaseTtlMs: 1_500, commandTimeoutMs: 400 });
+    const survivor = new ConcurrencyLimiter({ limit: 2, store: processStore(), key });
+    expect(await dying.take(key, 2, 2)).toBe(true);
+    // A dead process sends nothing more: no give, no heartbeat.
+    await dying.close();
+    const slot = await survivor.acquire(2);
+    slot.release();
+    expect(Object.keys(await unitsInRedis('router', key))).not.toContain(dying.processId);
+  });
+
+  it('keeps separate budgets under separate prefixes on one Redis', async () => {
+    const key = freshKey();
+    const a = new ConcurrencyLimiter({ limit: 1, store: processStore({ prefix: 'blue' }), key });
+    const b = new ConcurrencyLimiter({ limit: 1, store: processStore({ prefix: 'green' }), key });
+    const slots: Slot[] = [await a.acquire(), await b.acquire()];
+    expect(await unitsInRedis('blue', key)).not.toEqual({});
+    expect(await unitsInRedis('green', key)).not.toEqual({});
+    for (const slot of slots) slot.release();
+  });
+
+  it('restores what a process holds after Redis restarts empty', async () => {
+    const key = freshKey();
+    const store = processStore();
+    const limiter = new ConcurrencyLimiter({ limit: 4, store, key });
+    const slot = await limiter.acquire(3);
+    await redis.stop({ hard: true });
+    await redis.start();
+    await until(async () => (await unitsInRedis('router', key))[store.processId] === '3');
+    slot.release();
+  });
+
+  it('fails open to a local share of the budget while Redis is down, tells about it, and returns to Redis when it is back', async () => {
+    const key = freshKey();
+    const events: RedisStoreEvent['type'][] = [];
+    const store = processStore({ onRedisDown: 'open', localShare: 0.5, onEvent: (event) => events.push(event.type) });
+    const limiter = new ConcurrencyLimiter({ limit: 4, store, key, queueTimeoutMs: 5_000 });
+    (await limiter.acquire()).release();
+    await redis.stop();
+    const local = [await limiter.acquire(), await limiter.acquire()];
+    expect(events).toEqual(['redis-down']);
+    const third = limiter.acquire();
+    await until(() => limiter.queued === 1);
+    await redis.start();
+    for (const slot of local) slot.release();
+    const slot = await third;
+    await until(() => events.includes('redis-up'));
+    expect(events).toEqual(['redis-down', 'redis-up']);
+    slot.release();
+  });
+
+  it('fails closed with SharedStateUnavailableError when asked to, without waiting past the command timeout', async () => {
+    const key = freshKey();
+    const store = processStore();
+    const limiter = new ConcurrencyLimiter({ limit: 4, store, key });
+    (await limiter.acquire()).release();
+    await redis.stop();
+    const error = await limiter.acquire().catch((caught: unknown) => caught);
+    expect(SharedStateUnavailableError.isInstance(error)).toBe(true);
+    expect((error as SharedStateUnavailableError).isRetryable).toBe(true);
+    expect((error as Error).message).toContain(`limiter "${key}"`);
+  });
+
+  it('never hangs on a Redis that does not answer: the call fails within its command timeout and the policy applies', async () => {
+    // A listening socket that accepts and never answers stands for a stuck Redis.
+    const { createServer } = await import('node:net');
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      const store = processStore({ url: `redis://127.0.0.1:${port}` });
+      const limiter = new ConcurrencyLimiter({ limit: 1, store, key: freshKey() });
+      await expect(limiter.acquire()).rejects.toSatisfy(SharedStateUnavailableError.isInstance);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('refuses bad settings naming each field', () => {
+    expect(() => createRedisStore({ leaseTtlMs: 0, localShare: 2, onRedisDown: 'maybe' as 'open', url: 'http://x' })).toThrow(ConfigurationError);
+    try {
+      createRedisStore({ leaseTtlMs: 0, localShare: 2, onRedisDown: 'maybe' as 'open', url: 'http://x' });
+    } catch (error) {
+      const message = (error as Error).message;
+      for (const field of ['leaseTtlMs', 'localShare', 'onRedisDown', 'url']) expect(message).toContain(field);
+    }
+  });
+});

@@ -1,0 +1,35 @@
+import type { CircuitBreakerOptions, RateLimiterOptions } from '@router/core/reliability';
+
+/** What a worker is started with (as JSON in `WORKER_CONFIG`). */
+export interface WorkerConfig {
+  redisUrl: string;
+  /** A fresh prefix per test, so tests share the server but not state. */
+  prefix: string;
+  baseURL: string;
+  planUnits: number;
+  leaseTtlMs: number;
+  commandTimeoutMs: number;
+  onRedisDown: 'open' | 'closed';
+  localShare: number;
+  breaker?: Pick<CircuitBreakerOptions, 'failureThreshold' | 'coolDownMs'>;
+  rate?: Pick<RateLimiterOptions, 'requestsPerMinute' | 'maxWaitMs'>;
+}
+
+/** Parent to worker: run `calls` calls at once. */
+export interface RunRequest {
+  type: 'run';
+  calls: number;
+  model: string;
+  /** `mixed`: every other call a stream; `generate`: only generate. */
+  kinds: 'mixed' | 'generate';
+}
+
+/** Parent to worker: what a worker is asked. */
+export type ParentMessage = RunRequest | { type: 'state' };
+
+export type WorkerMessage =
+  | { type: 'ready'; processId: string }
+  /** Outcomes by kind (`ok`, or an error's code and status), and when the first call was served (epoch ms). */
+  | { type: 'done'; outcomes: Record<string, number>; firstServedAt: number | undefined }
+  /** The breaker as this process sees it. */
+  | { type: 'state'; state: string; retryAfterMs: number };
