@@ -9,7 +9,8 @@ import { memoryCase } from './memory.ts';
 import { reactionCase } from './reaction.ts';
 import { otelCase } from './otel.ts';
 import { sweepCase } from './sweep.ts';
+import { toolsCase } from './tools.ts';
 import { turnCase } from './turn.ts';
 
 /** The cases, in the order of the issue. */
-export const benchCases: readonly BenchCase[] = [generateCase, streamCase, sweepCase, memoryCase, hooksCase, coreBundleCase, turnCase, aliasesCase, reactionCase, otelCase, breakerCase];
+export const benchCases: readonly BenchCase[] = [generateCase, streamCase, sweepCase, memoryCase, hooksCase, coreBundleCase, turnCase, aliasesCase, reactionCase, otelCase, breakerCase, toolsCase];
