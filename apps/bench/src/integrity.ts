@@ -71,3 +71,55 @@ export class IntegrityCheck {
     reader.end();
   }
 }
+
+/** A tool call as the simulator makes it. */
+export interface ExpectedToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/**
+ * Checks every tool-call stream against the calls the simulator makes: each
+ * argument piece must continue its call's arguments exactly where the last
+ * piece left off, and the calls a side assembled must be the ones sent. A
+ * piece that repeats text already received counts as duplicated; any other
+ * piece that does not fit (out of order, for no call, never sent) as
+ * reordered; a call whose arguments end short counts one lost chunk, as does
+ * a call that is missing, and an assembled call that differs from the one
+ * sent counts as reordered.
+ */
+export class ToolCallCheck {
+  readonly counts: IntegrityCounts = { streams: 0, lost: 0, duplicated: 0, reordered: 0 };
+  readonly #expected: readonly ExpectedToolCall[];
+
+  constructor(expected: readonly ExpectedToolCall[]) {
+    this.#expected = expected;
+  }
+
+  /** Starts checking one stream: feed it each delta, then the calls assembled. */
+  begin(): { take(index: number, piece: string): void; end(calls: readonly ExpectedToolCall[]): void } {
+    const expected = this.#expected;
+    const counts = this.counts;
+    const received = expected.map(() => 0);
+    return {
+      take(index, piece) {
+        const text = expected[index]?.arguments;
+        const at = received[index] ?? 0;
+        if (text !== undefined && text.startsWith(piece, at)) received[index] = at + piece.length;
+        else if (text !== undefined && at >= piece.length && text.lastIndexOf(piece, at - piece.length) >= 0) counts.duplicated++;
+        else counts.reordered++;
+      },
+      end(calls) {
+        counts.streams++;
+        expected.forEach((call, index) => {
+          if ((received[index] ?? 0) < call.arguments.length) counts.lost++;
+          const assembled = calls[index];
+          if (!assembled) counts.lost++;
+          else if (assembled.id !== call.id || assembled.name !== call.name || assembled.arguments !== call.arguments) counts.reordered++;
+        });
+        if (calls.length > expected.length) counts.reordered += calls.length - expected.length;
+      },
+    };
+  }
+}

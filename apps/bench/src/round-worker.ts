@@ -7,24 +7,32 @@
  * the workers, so they never run at once.
  */
 import { createInterface } from 'node:readline';
-import { IntegrityCheck } from './integrity.ts';
-import { generateOp, streamOp, type OpResult } from './ops.ts';
-import { benchModels } from './simulator/models.ts';
-import { buildTarget } from './targets/build.ts';
-import type { RunCommand, RunReport, WorkerSetup } from './variant.ts';
+import { simulatedToolCalls } from '@router/testing';
+import { IntegrityCheck, ToolCallCheck, type IntegrityCounts } from './integrity.ts';
+import { generateOp, streamOp, toolStreamOp, type OpResult } from './ops.ts';
+import { benchMessages, benchModels, benchTools } from './simulator/models.ts';
+import { buildTarget, buildToolTarget } from './targets/build.ts';
+import type { RunCommand, RunReport, VariantSpec, WorkerSetup } from './variant.ts';
+
+const setup = JSON.parse(process.argv[2] ?? '{}') as WorkerSetup;
 
 interface Variant {
   op: () => Promise<OpResult>;
-  check: IntegrityCheck;
+  check: { readonly counts: IntegrityCounts };
 }
 
-const setup = JSON.parse(process.argv[2] ?? '{}') as WorkerSetup;
-const variants = setup.specs.map((spec): Variant => {
+function variantOf(spec: VariantSpec): Variant {
   const model = benchModels[spec.model];
+  if (spec.operation === 'tool-stream') {
+    const check = new ToolCallCheck(simulatedToolCalls({ model: model.id, messages: benchMessages, tools: benchTools }));
+    return { check, op: toolStreamOp(buildToolTarget(spec, setup.urls), model, check) };
+  }
   const check = new IntegrityCheck(model);
   const target = buildTarget(spec, setup.urls);
   return { check, op: spec.operation === 'generate' ? generateOp(target, model, check) : streamOp(target, model, check) };
-});
+}
+
+const variants = setup.specs.map(variantOf);
 
 /**
  * Runs operations for `ms`. No forced collection between runs: a full

@@ -7,7 +7,8 @@ import type { Sdk, TargetSpec } from './targets/build.ts';
 export interface VariantSpec extends TargetSpec {
   /** How the side is named in the figures (`direct`, `router`, `off`...). */
   label: string;
-  operation: 'generate' | 'stream';
+  /** `tool-stream`: a stream that calls the bench's tools, read through the parts view (router) or `delta.tool_calls` (direct). */
+  operation: 'generate' | 'stream' | 'tool-stream';
   model: keyof typeof benchModels;
 }
 
@@ -25,7 +26,7 @@ export interface RunReport {
   count: number;
   /** Duration of each operation, in milliseconds. */
   latencyMs: number[];
-  /** Time to the first chunk of each stream, in milliseconds. */
+  /** Time to the first chunk of each stream (to the first tool-call delta), in milliseconds. */
   ttftMs: number[];
   /** CPU time of the worker process (user + system) over the run, in microseconds. */
   cpuUs: number;

@@ -10,7 +10,8 @@ import { reactionCase } from './reaction.ts';
 import { otelCase } from './otel.ts';
 import { redisLimiterCase } from './redis-limiter.ts';
 import { sweepCase } from './sweep.ts';
+import { toolsCase } from './tools.ts';
 import { turnCase } from './turn.ts';
 
 /** The cases, in the order of the issue. */
-export const benchCases: readonly BenchCase[] = [generateCase, streamCase, sweepCase, memoryCase, hooksCase, coreBundleCase, turnCase, aliasesCase, reactionCase, otelCase, breakerCase, redisLimiterCase];
+export const benchCases: readonly BenchCase[] = [generateCase, streamCase, sweepCase, memoryCase, hooksCase, coreBundleCase, turnCase, aliasesCase, reactionCase, otelCase, breakerCase, redisLimiterCase, toolsCase];

@@ -1,3 +1,4 @@
+import type { ToolDefinition } from '@router/core';
 import type { ModelProfile } from '@router/testing';
 
 /**
@@ -39,3 +40,20 @@ export const benchModels: {
 
 /** One user message: every call sends the same prompt, so replies are identical and checkable. */
 export const benchMessages: { role: 'user'; content: string }[] = [{ role: 'user', content: 'Benchmark prompt: answer with numbered words.' }];
+
+/** A tool whose arguments are an object of `count` string properties (`field0`, `field1`...). */
+function recordTool(name: string, count: number): ToolDefinition {
+  const properties = Object.fromEntries(Array.from({ length: count }, (_, i) => [`field${i}`, { type: 'string' }]));
+  return { name, description: `Records ${count} fields.`, parameters: { type: 'object', properties, required: Object.keys(properties) } };
+}
+
+/**
+ * The tools of the tool-call stream. Offered tools, a simulated model calls
+ * them instead of answering: two in parallel here, their deltas interleaved.
+ * The simulator fills each string property with a short phrase that has an
+ * escaped quote and multi-byte characters, and cuts the arguments into pieces
+ * of 1 to 9 characters, so thirteen properties per tool make 293 argument
+ * deltas per stream (to the `long` model): about as many as the text
+ * stream's 300 chunks.
+ */
+export const benchTools: ToolDefinition[] = [recordTool('record_left', 13), recordTool('record_right', 13)];

@@ -2,10 +2,10 @@ import { openSync, writeSync } from 'node:fs';
 import { devNull } from 'node:os';
 import { createTimingLog } from '@router/core';
 import type { SimulatorURLs } from '../simulator/process.ts';
-import { directAI, directOpenAI } from './direct.ts';
+import { directAI, directOpenAI, directOpenAITools } from './direct.ts';
 import { otelListener } from './otel.ts';
-import { openaiCompatibleRouter, openrouterRouter, routerTarget, type RouterExtras } from './routers.ts';
-import type { Target } from './target.ts';
+import { openaiCompatibleRouter, openrouterRouter, routerTarget, routerToolTarget, type RouterExtras } from './routers.ts';
+import type { Target, ToolTarget } from './target.ts';
 
 /**
  * Which SDK: `openai` (the SDK directly, or a router over
@@ -62,4 +62,11 @@ export function buildTarget(spec: TargetSpec, urls: SimulatorURLs): Target {
   const settings = hookSettings(spec.hooks ?? 'none');
   const router = spec.sdk === 'openai' ? openaiCompatibleRouter(urls.openaiURL, settings) : openrouterRouter(urls.openrouterURL, settings);
   return routerTarget(spec.sdk === 'openai' ? 'router + openai-compatible' : 'router + openrouter', router);
+}
+
+/** Builds the tool-call stream a spec describes (the `openai` path only). */
+export function buildToolTarget(spec: TargetSpec, urls: SimulatorURLs): ToolTarget {
+  if (spec.sdk !== 'openai') throw new TypeError(`the tool-call stream is measured on the openai path, not ${spec.sdk}`);
+  if (spec.side === 'direct') return directOpenAITools(urls.openaiURL);
+  return routerToolTarget('router + openai-compatible', openaiCompatibleRouter(urls.openaiURL, hookSettings(spec.hooks ?? 'none')));
 }

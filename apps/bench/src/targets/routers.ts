@@ -1,8 +1,8 @@
 import { createRouter, type CallOptions, type Router, type RouterConfig } from '@router/core';
 import { createOpenAICompatibleBackend } from '@router/openai-compatible';
 import { createOpenRouterBackend } from '@router/openrouter';
-import { benchMessages } from '../simulator/models.ts';
-import type { Target } from './target.ts';
+import { benchMessages, benchTools } from '../simulator/models.ts';
+import type { AssembledToolCall, Target, ToolTarget } from './target.ts';
 
 /** Router settings a case may add (hooks, reliability); the timing log is off unless a case turns it on. */
 export type RouterExtras = Omit<RouterConfig, 'backends' | 'default' | 'rules'>;
@@ -31,6 +31,26 @@ export function routerTarget(label: string, router: Router, options: Omit<CallOp
     },
     async stream(model, onText) {
       for await (const text of router.stream(benchMessages, { ...options, model })) onText(text);
+    },
+  };
+}
+
+/**
+ * Streams tool calls through a router's parts view: a `tool-call-start` and
+ * each `tool-call-delta` are the deltas, and core's assembled `tool-call`
+ * parts (arguments parsed) are the calls.
+ */
+export function routerToolTarget(label: string, router: Router): ToolTarget {
+  return {
+    label,
+    async streamToolCalls(model, onDelta) {
+      const calls: AssembledToolCall[] = [];
+      for await (const part of router.stream(benchMessages, { model, tools: benchTools }).parts()) {
+        if (part.type === 'tool-call-delta') onDelta(part.index, part.argumentsDelta);
+        else if (part.type === 'tool-call-start') onDelta(part.index, '');
+        else if (part.type === 'tool-call') calls.push(part.toolCall);
+      }
+      return calls;
     },
   };
 }
