@@ -32,7 +32,7 @@ const consumed: ReadonlySet<string> = new Set([
 /** Parts of the wire format that need the second edition of the router's interface (tools, images). */
 const notYet: ReadonlySet<string> = new Set(['tools', 'tool_choice', 'functions', 'function_call', 'parallel_tool_calls']);
 
-const roles: Readonly<Record<string, Role>> = { system: 'system', developer: 'system', user: 'user', assistant: 'assistant' };
+const roles: Readonly<Record<string, Exclude<Role, 'tool'>>> = { system: 'system', developer: 'system', user: 'user', assistant: 'assistant' };
 
 export type JsonObject = Record<string, unknown>;
 
