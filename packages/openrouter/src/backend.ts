@@ -1,12 +1,12 @@
 import { createOpenRouter, type OpenRouterProvider } from '@openrouter/ai-sdk-provider';
 import type { JSONObject, LanguageModelV4CallOptions } from '@ai-sdk/provider';
-import { ConfigurationError, createBackend, toToolCall, type BackendCall, type StreamPart, type ToolCall } from '@router/core';
+import { ConfigurationError, createBackend, toToolCall, type BackendCall, type ToolCall } from '@router/core';
 import { embedMany } from 'ai';
 import { createErrorMapper } from './errors.ts';
 import { embeddingUsageFrom, finishReasonFrom, providerMetadataFrom, usageFrom } from './metadata.ts';
 import { promptFrom } from './prompt.ts';
 import { chatBodyFields, createExtraBodyBuilder } from './request-body.ts';
-import { streamParts } from './stream.ts';
+import { ModelStreamReader } from './stream.ts';
 import type { OpenRouterBackend, OpenRouterBackendSettings } from './types.ts';
 import { validateCallExtraBody, validateSettings } from './validate.ts';
 
@@ -101,9 +101,10 @@ export function createOpenRouterBackend(settings: OpenRouterBackendSettings = {}
       };
     },
 
-    async *stream(call): AsyncGenerator<StreamPart> {
-      const model = openrouter().chat(call.options.model);
-      yield* streamParts(await model.doStream(modelCall(call)));
+    stream(call) {
+      // Opened at the first read, so that a missing key or bad extra body fails there, typed by core.
+      const open = async () => openrouter().chat(call.options.model).doStream(modelCall(call));
+      return { [Symbol.asyncIterator]: () => new ModelStreamReader(open) };
     },
 
     async embed({ input, options, signal }) {

@@ -4,6 +4,9 @@ import { StreamErrorEvent } from './errors.ts';
 import { finishReasonFrom, providerMetadataFrom, usageFrom } from './metadata.ts';
 
 const noop = (): void => {};
+const ended: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+type Read = Awaited<ReturnType<ReadableStreamDefaultReader<LanguageModelV4StreamPart>['read']>>;
 
 /**
  * The provider model's own stream (`doStream`) as core's stream parts: text,
@@ -11,25 +14,54 @@ const noop = (): void => {};
  * model's stream directly skips `streamText`'s pipeline (its steps, tool
  * execution, telemetry and output transforms), which this backend does not
  * use and which cost several times the CPU of the request itself per chunk.
+ *
+ * A plain iterator that maps each read in a `then`, not an async generator:
+ * a generator adds turns of the microtask queue to every part, and the model
+ * hands over two metadata parts beside each text delta. `open` starts the
+ * request at the first read.
  */
-export async function* streamParts(result: LanguageModelV4StreamResult): AsyncGenerator<StreamPart, void, undefined> {
-  const reader = result.stream.getReader();
-  const state: ReadState = { generationId: undefined, model: undefined, toolIndexes: undefined };
-  let done = false;
-  try {
-    for (;;) {
-      const next = await reader.read();
-      if (next.done) {
-        done = true;
-        return;
-      }
-      const part = partFrom(next.value, state, result);
-      if (part !== undefined) yield part;
-    }
-  } finally {
-    // The consumer left early or the stream failed: stop reading the response body.
-    if (!done) reader.cancel().catch(noop);
+export class ModelStreamReader implements AsyncIterator<StreamPart, undefined> {
+  readonly #open: () => Promise<LanguageModelV4StreamResult>;
+  #result: LanguageModelV4StreamResult | undefined;
+  #reader: ReadableStreamDefaultReader<LanguageModelV4StreamPart> | undefined;
+  #finished = false;
+  readonly #state: ReadState = { generationId: undefined, model: undefined, toolIndexes: undefined };
+
+  constructor(open: () => Promise<LanguageModelV4StreamResult>) {
+    this.#open = open;
   }
+
+  next(): Promise<IteratorResult<StreamPart, undefined>> {
+    if (this.#finished) return Promise.resolve(ended);
+    if (this.#reader) return this.#readOn();
+    return this.#open().then((result) => {
+      this.#result = result;
+      this.#reader = result.stream.getReader();
+      return this.#readOn();
+    });
+  }
+
+  /** The consumer left early or the stream failed: stop reading the response body. */
+  return(): Promise<IteratorReturnResult<undefined>> {
+    if (!this.#finished) {
+      this.#finished = true;
+      this.#reader?.cancel().catch(noop);
+    }
+    return Promise.resolve(ended);
+  }
+
+  #readOn(): Promise<IteratorResult<StreamPart, undefined>> {
+    return this.#reader!.read().then(this.#map);
+  }
+
+  readonly #map = (next: Read): IteratorResult<StreamPart, undefined> | Promise<IteratorResult<StreamPart, undefined>> => {
+    if (next.done) {
+      this.#finished = true;
+      return ended;
+    }
+    const part = partFrom(next.value, this.#state, this.#result!);
+    return part === undefined ? this.#readOn() : { done: false, value: part };
+  };
 }
 
 interface ReadState {
