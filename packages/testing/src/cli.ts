@@ -22,6 +22,7 @@ Options:
   --seed <n>           seed of the generated text and vectors (default 1)
   --ttft-ms <ms>       time to first token for every model (default 0)
   --tps <n>            tokens per second for every model (default: no pacing)
+  --reasoning-tokens <n> reasoning tokens every model emits before its answer (default 0)
   --cold-start-ms <ms> mlx dialect: delay of the first call to each model (default 0)
   --plan-units <n>     featherless dialect: plan concurrency units (default 4)
   -h, --help           show this help
@@ -57,6 +58,7 @@ export function parseCliArgs(argv: readonly string[]): CliConfig {
       seed: { type: 'string' },
       'ttft-ms': { type: 'string' },
       tps: { type: 'string' },
+      'reasoning-tokens': { type: 'string' },
       'cold-start-ms': { type: 'string' },
       'plan-units': { type: 'string' },
       'max-body-bytes': { type: 'string' },
@@ -67,14 +69,19 @@ export function parseCliArgs(argv: readonly string[]): CliConfig {
   const seed = numberFlag('seed', values.seed, Number.isInteger, 'an integer');
   const ttftMs = numberFlag('ttft-ms', values['ttft-ms'], (n) => Number.isFinite(n) && n >= 0, 'a number >= 0');
   const tps = numberFlag('tps', values.tps, (n) => n > 0, 'a number > 0');
+  const reasoningTokens = numberFlag('reasoning-tokens', values['reasoning-tokens'], isCount, 'an integer >= 0');
   const coldStartMs = numberFlag('cold-start-ms', values['cold-start-ms'], (n) => Number.isFinite(n) && n >= 0, 'a number >= 0');
   const planUnits = numberFlag('plan-units', values['plan-units'], (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1');
   const maxBodyBytes = numberFlag('max-body-bytes', values['max-body-bytes'], (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1');
 
   const options: SimulatorOptions = { port, host: values.host ?? '127.0.0.1' };
   if (seed !== undefined) options.seed = seed;
-  if (ttftMs !== undefined || tps !== undefined) {
-    options.defaultProfile = { ...(ttftMs !== undefined && { ttftMs }), ...(tps !== undefined && { tokensPerSecond: tps }) };
+  if (ttftMs !== undefined || tps !== undefined || reasoningTokens !== undefined) {
+    options.defaultProfile = {
+      ...(ttftMs !== undefined && { ttftMs }),
+      ...(tps !== undefined && { tokensPerSecond: tps }),
+      ...(reasoningTokens !== undefined && { reasoningTokens }),
+    };
   }
   if (coldStartMs !== undefined) options.mlx = { coldStartMs };
   if (planUnits !== undefined) options.featherless = { planUnits };

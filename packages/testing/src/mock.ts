@@ -14,7 +14,9 @@ import {
   type GenerateOutput,
   type Message,
   type StreamPart,
+  type ToolCallRequest,
   type Usage,
+  toToolCall,
 } from '@router/core';
 
 /** A successful scripted reply. */
@@ -22,8 +24,12 @@ export interface MockTextReply {
   text: string;
   /** How `stream` splits the text; must join to `text`. Default: words with their trailing space. */
   chunks?: readonly string[];
-  /** Default "stop". */
+  /** Default "stop" ("tool-calls" when the reply has tool calls). */
   finishReason?: FinishReason;
+  /** Tool calls the model makes; a stream sends each as a start then its arguments in one piece, after the text. */
+  toolCalls?: readonly ToolCallRequest[];
+  /** Reasoning text; a stream sends it as one reasoning part before the text. */
+  reasoning?: string;
   /** Default: estimated from the characters (4 per token), unless the mock declares no usage capability. */
   usage?: Usage;
   /** The model reported as having served (default: the requested one). */
@@ -70,7 +76,7 @@ export interface MockLLMClientOptions {
   name?: string;
   /** Answers calls once the scripted queue is empty. Default: echoes the last message. */
   reply?: MockReplyFunction;
-  /** Default: embeddings, JSON mode and usage all supported. */
+  /** Default: embeddings, JSON mode, usage, tools, images and reasoning supported; structuredOutputs not. */
   capabilities?: Partial<BackendCapabilities>;
   /** Length of derived embedding vectors when the call sets no `dimensions`. Default 384. */
   embeddingDimensions?: number;
@@ -78,7 +84,15 @@ export interface MockLLMClientOptions {
   costOf?: (model: string) => number;
 }
 
-const defaultCapabilities: BackendCapabilities = { embeddings: true, jsonMode: true, usage: true };
+const defaultCapabilities: BackendCapabilities = {
+  embeddings: true,
+  jsonMode: true,
+  usage: true,
+  tools: true,
+  images: true,
+  reasoning: true,
+  structuredOutputs: false,
+};
 
 /**
  * An in-memory `LLMClient` with scripted replies and failures, for tests that
@@ -171,17 +185,27 @@ export class MockLLMClient implements Backend {
     const chunks = scriptedChunks(script, call.messages);
     const delivered = isFailure(script) ? chunks.slice(0, script.failAfterChunks ?? 0) : chunks;
     await sleep(script.delayMs, call.signal);
+    if (!isFailure(script) && script.reasoning) yield { type: 'reasoning', text: script.reasoning };
     for (const [index, chunk] of delivered.entries()) {
       if (index > 0) await sleep(script.chunkDelayMs, call.signal);
       yield { type: 'text', text: chunk };
     }
     if (isFailure(script)) throw script.error;
-    yield { type: 'finish', ...this.#output(script, call) };
+    for (const [index, { id, name, arguments: args }] of (script.toolCalls ?? []).entries()) {
+      yield { type: 'tool-call-start', index, id, name };
+      yield { type: 'tool-call-delta', index, argumentsDelta: args };
+    }
+    const { toolCalls: _calls, reasoning: _reasoning, ...finish } = this.#output(script, call);
+    yield { type: 'finish', ...finish };
   }
 
   #output(reply: MockTextReply, call: BackendCall): GenerateOutput {
     const text = scriptedChunks(reply, call.messages).join('');
-    const output: GenerateOutput = { text, finishReason: reply.finishReason ?? 'stop', model: reply.model ?? call.options.model };
+    const toolCalls = reply.toolCalls?.map(({ id, name, arguments: args }) => toToolCall(id, name, args));
+    const finishReason = reply.finishReason ?? (toolCalls?.length ? 'tool-calls' : 'stop');
+    const output: GenerateOutput = { text, finishReason, model: reply.model ?? call.options.model };
+    if (toolCalls?.length) output.toolCalls = toolCalls;
+    if (reply.reasoning) output.reasoning = reply.reasoning;
     if (this.capabilities.usage) output.usage = reply.usage ?? estimateUsage(call.messages, text);
     if (reply.providerMetadata) output.providerMetadata = reply.providerMetadata;
     return output;
@@ -206,8 +230,14 @@ function isFailure(reply: MockReply): reply is MockFailureReply {
   return typeof reply === 'object' && 'error' in reply;
 }
 
+/** A message's text: its content, or its text parts joined. */
+function messageText(message: Message | undefined): string {
+  const content = message?.content ?? '';
+  return typeof content === 'string' ? content : content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+}
+
 function echoText(messages: readonly Message[]): string {
-  return `Mock reply to: ${messages.at(-1)?.content ?? ''}`;
+  return `Mock reply to: ${messageText(messages.at(-1))}`;
 }
 
 function echoReply(messages: readonly Message[]): MockReply {
@@ -233,7 +263,7 @@ function tokenEstimate(text: string): number {
 }
 
 function estimateUsage(messages: readonly Message[], text: string): Usage {
-  const inputTokens = tokenEstimate(messages.map((message) => message.content).join(''));
+  const inputTokens = tokenEstimate(messages.map(messageText).join(''));
   const outputTokens = tokenEstimate(text);
   return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
 }

@@ -60,7 +60,7 @@ describe('MockLLMClient replies', () => {
   });
 
   it('accepts an async reply function', async () => {
-    const mock = new MockLLMClient({ reply: async (messages) => ({ text: messages[0]?.content.toUpperCase() ?? '' }) });
+    const mock = new MockLLMClient({ reply: async (messages) => ({ text: String(messages[0]?.content).toUpperCase() }) });
     expect((await mock.generate(hello, { model })).text).toBe('HELLO THERE');
   });
 
@@ -271,5 +271,32 @@ describe('MockLLMClient embeddings', () => {
     expect(InvalidRequestError.isInstance(error) && error.field).toBe('input');
     expect(RouterError.isInstance(error)).toBe(true);
     expect(mock.calls).toEqual([]);
+  });
+});
+
+describe('MockLLMClient: tool calls, reasoning, images', () => {
+  const call = { id: 'call_1', name: 'lookup', arguments: '{"query":"café"}' };
+
+  it('returns scripted tool calls (parsed) and reasoning from generate, finishing with tool-calls', async () => {
+    const mock = new MockLLMClient().enqueue({ text: '', toolCalls: [call], reasoning: 'thinking first' });
+    const completion = await mock.generate(hello, { model, tools: [{ name: 'lookup' }] });
+    expect(completion.toolCalls).toEqual([{ ...call, input: { query: 'café' } }]);
+    expect(completion.reasoning).toBe('thinking first');
+    expect(completion.finishReason).toBe('tool-calls');
+  });
+
+  it('streams reasoning before the text and the tool call after it, in the parts view', async () => {
+    const mock = new MockLLMClient().enqueue({ text: 'one two', toolCalls: [call], reasoning: 'hmm' });
+    const parts = [];
+    for await (const part of mock.stream(hello, { model }).parts()) parts.push(part);
+    expect(parts.map((part) => part.type)).toEqual(['reasoning', 'text', 'text', 'tool-call-start', 'tool-call-delta', 'tool-call', 'finish']);
+    expect(parts.at(-2)).toEqual({ type: 'tool-call', index: 0, toolCall: { ...call, input: { query: 'café' } } });
+    expect(parts.at(-1)).toMatchObject({ type: 'finish', finishReason: 'tool-calls' });
+  });
+
+  it('echoes the text parts of a message with an image', async () => {
+    const mock = new MockLLMClient();
+    const messages: Message[] = [{ role: 'user', content: [{ type: 'text', text: 'see ' }, { type: 'image', image: 'https://example.test/a.png' }, { type: 'text', text: 'this' }] }];
+    expect((await mock.generate(messages, { model })).text).toBe('Mock reply to: see this');
   });
 });

@@ -13,7 +13,9 @@ import {
   type BackendCapabilities,
   type FinishReason,
   type GenerateOutput,
+  type Message,
   type StreamPart,
+  toToolCall,
   type Usage,
 } from '@router/core';
 
@@ -23,6 +25,8 @@ export interface ReferenceBackendSettings {
   name?: string;
   headers?: Record<string, string>;
   capabilities?: Partial<BackendCapabilities>;
+  /** How reasoning settings go out: OpenAI's `reasoning_effort` (default) or OpenRouter's `reasoning` object. */
+  reasoningField?: 'reasoning_effort' | 'reasoning';
 }
 
 interface WireUsage {
@@ -30,11 +34,27 @@ interface WireUsage {
   completion_tokens?: number;
   total_tokens?: number;
   cost?: number;
+  prompt_tokens_details?: { cached_tokens?: number };
+  completion_tokens_details?: { reasoning_tokens?: number };
+}
+
+interface WireToolCall {
+  index?: number;
+  id?: string;
+  function?: { name?: string; arguments?: string };
+}
+
+/** A message or a delta: text, reasoning under either name, tool calls. */
+interface WireMessage {
+  content?: string | null;
+  reasoning_content?: string | null;
+  reasoning?: string | null;
+  tool_calls?: WireToolCall[];
 }
 
 interface WireChoice {
-  message?: { content?: string | null };
-  delta?: { content?: string | null };
+  message?: WireMessage;
+  delta?: WireMessage;
   finish_reason?: string | null;
 }
 
@@ -80,17 +100,22 @@ export function createReferenceBackend(settings: ReferenceBackendSettings): Back
     capabilities: settings.capabilities,
 
     async generate(call): Promise<GenerateOutput> {
-      const response = await post('/chat/completions', chatBody(call, false), call);
+      const response = await post('/chat/completions', chatBody(call, false, settings.reasoningField), call);
       const json = (await response.json()) as WireCompletion;
       const choice = json.choices?.[0];
-      const output: GenerateOutput = { text: choice?.message?.content ?? '', finishReason: finishReason(choice?.finish_reason) };
+      const message = choice?.message;
+      const output: GenerateOutput = { text: message?.content ?? '', finishReason: finishReason(choice?.finish_reason) };
+      const reasoning = message?.reasoning_content ?? message?.reasoning;
+      if (reasoning) output.reasoning = reasoning;
+      const calls = message?.tool_calls?.map((call) => toToolCall(call.id ?? '', call.function?.name ?? '', call.function?.arguments ?? ''));
+      if (calls?.length) output.toolCalls = calls;
       if (json.model) output.model = json.model;
       if (json.usage) output.usage = usage(json.usage);
       return output;
     },
 
     async *stream(call): AsyncGenerator<StreamPart> {
-      const response = await post('/chat/completions', chatBody(call, true), call);
+      const response = await post('/chat/completions', chatBody(call, true, settings.reasoningField), call);
       let finish: FinishReason | undefined;
       let served: string | undefined;
       let reported: Usage | undefined;
@@ -101,8 +126,16 @@ export function createReferenceBackend(settings: ReferenceBackendSettings): Back
         served ??= chunk.model;
         if (chunk.usage) reported = usage(chunk.usage);
         const choice = chunk.choices?.[0];
-        const text = choice?.delta?.content;
+        const delta = choice?.delta;
+        const reasoning = delta?.reasoning_content ?? delta?.reasoning;
+        if (reasoning) yield { type: 'reasoning', text: reasoning };
+        const text = delta?.content;
         if (text) yield { type: 'text', text };
+        for (const call of delta?.tool_calls ?? []) {
+          const index = call.index ?? 0;
+          if (call.id || call.function?.name) yield { type: 'tool-call-start', index, id: call.id ?? '', name: call.function?.name ?? '' };
+          if (call.function?.arguments) yield { type: 'tool-call-delta', index, argumentsDelta: call.function.arguments };
+        }
         // mlx repeats the finish reason in its usage chunk; the first one is as good as the last.
         if (choice?.finish_reason) finish = finishReason(choice.finish_reason);
       }
@@ -138,11 +171,11 @@ export function createReferenceBackend(settings: ReferenceBackendSettings): Back
   }
 }
 
-function chatBody(call: BackendCall, stream: boolean): Record<string, unknown> {
+function chatBody(call: BackendCall, stream: boolean, reasoningField: ReferenceBackendSettings['reasoningField']): Record<string, unknown> {
   const { options } = call;
   const body: Record<string, unknown> = {
     model: options.model,
-    messages: call.messages.map(({ role, content, name }) => (name === undefined ? { role, content } : { role, content, name })),
+    messages: call.messages.map(wireMessage),
     stream,
     max_tokens: options.maxTokens,
     temperature: options.temperature,
@@ -154,9 +187,41 @@ function chatBody(call: BackendCall, stream: boolean): Record<string, unknown> {
     user: options.user,
     response_format: responseFormat(options.responseFormat),
   };
+  if (options.tools?.length) {
+    body.tools = options.tools.map(({ name, description, parameters, strict }) => ({ type: 'function', function: { name, description, parameters, strict } }));
+    const choice = options.toolChoice;
+    body.tool_choice = typeof choice === 'object' ? { type: 'function', function: { name: choice.name } } : choice;
+    body.parallel_tool_calls = options.parallelToolCalls;
+  }
+  const { reasoning } = options;
+  if (reasoning && reasoningField === 'reasoning') body.reasoning = { effort: reasoning.effort, max_tokens: reasoning.maxTokens, exclude: reasoning.exclude };
+  else if (reasoning) body.reasoning_effort = reasoning.effort;
   if (stream) body.stream_options = { include_usage: true };
   // JSON.stringify drops the undefined fields.
   return { ...body, ...options.extraBody };
+}
+
+function wireMessage(message: Message): Record<string, unknown> {
+  const name = message.name === undefined ? {} : { name: message.name };
+  switch (message.role) {
+    case 'tool':
+      return { role: 'tool', tool_call_id: message.toolCallId, content: message.content, ...name };
+    case 'assistant': {
+      const calls = message.toolCalls?.map(({ id, name: fn, arguments: args }) => ({ id, type: 'function', function: { name: fn, arguments: args } }));
+      return calls?.length ? { role: 'assistant', content: message.content || null, tool_calls: calls, ...name } : { role: 'assistant', content: message.content, ...name };
+    }
+    case 'user':
+      return { role: 'user', content: typeof message.content === 'string' ? message.content : message.content.map(wirePart), ...name };
+    default:
+      return { role: message.role, content: message.content, ...name };
+  }
+}
+
+function wirePart(part: Exclude<Message['content'], string>[number]): Record<string, unknown> {
+  if (part.type === 'text') return { type: 'text', text: part.text };
+  const { image } = part;
+  const url = image instanceof Uint8Array ? `data:${part.mediaType};base64,${Buffer.from(image).toString('base64')}` : String(image);
+  return { type: 'image_url', image_url: part.detail === undefined ? { url } : { url, detail: part.detail } };
 }
 
 function responseFormat(format: BackendCall['options']['responseFormat']): unknown {
@@ -184,6 +249,10 @@ function usage(wire: WireUsage): Usage {
   if (wire.completion_tokens !== undefined) result.outputTokens = wire.completion_tokens;
   if (wire.total_tokens !== undefined) result.totalTokens = wire.total_tokens;
   if (wire.cost !== undefined) result.cost = wire.cost;
+  const reasoning = wire.completion_tokens_details?.reasoning_tokens;
+  if (reasoning !== undefined) result.reasoningTokens = reasoning;
+  const cached = wire.prompt_tokens_details?.cached_tokens;
+  if (cached !== undefined) result.cachedInputTokens = cached;
   return result;
 }
 

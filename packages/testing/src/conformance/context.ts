@@ -1,6 +1,6 @@
-import type { LLMClient, Message } from '@router/core';
+import type { CallOptions, LLMClient, Message } from '@router/core';
 import { afterAll, beforeAll, expect, vi } from 'vitest';
-import { simulatedEmbedding, simulatedReply, startSimulator } from '../simulator/index.ts';
+import { simulatedEmbedding, simulatedReasoning, simulatedReply, simulatedToolCalls, startSimulator } from '../simulator/index.ts';
 import type { Dialect, LoggedRequest, ModelProfile, Simulator, SimulatorOptions } from '../simulator/index.ts';
 
 export interface ConformanceCapabilities {
@@ -10,6 +10,14 @@ export interface ConformanceCapabilities {
   jsonMode: boolean;
   /** `generate` and `stream` report token usage. */
   usage: boolean;
+  /** `tools` reach the wire and tool calls come back (default false: a call with tools must be refused before the network). */
+  tools?: boolean;
+  /** Image parts reach the wire (default false: refused before the network). */
+  images?: boolean;
+  /** `reasoning` reaches the wire and reasoning text comes back (default false: refused before the network). */
+  reasoning?: boolean;
+  /** A `json_schema` response format goes out as `json_schema` with its schema (default false: the group is skipped). */
+  structuredOutputs?: boolean;
 }
 
 export interface BackendConformanceOptions {
@@ -47,6 +55,10 @@ export interface ConformanceContext {
   embeddingModel(label: string, profile?: Partial<ModelProfile>): string;
   /** The text the simulator replies for this model and conversation. */
   expectedReply(model: string, messages: readonly Message[], maxTokens?: number): string;
+  /** The tool calls the simulator makes for this model, conversation and tool options (`[]`: it answers with text). */
+  expectedToolCalls(model: string, messages: readonly Message[], options: Pick<CallOptions, 'tools' | 'toolChoice' | 'parallelToolCalls'>): { id: string; name: string; arguments: string }[];
+  /** The reasoning text the simulator sends for this model and conversation ('' when its profile has none). */
+  expectedReasoning(model: string, messages: readonly Message[]): string;
   /** The vector the simulator gives for this text. */
   expectedEmbedding(text: string, dimensions: number): number[];
   /** The profile the simulator uses for a model (defaults not filled in). */
@@ -116,6 +128,9 @@ export function createConformanceContext(options: BackendConformanceOptions): Co
     profile: (model) => ({ ...simulatorOptions.defaultProfile, ...simulatorOptions.models?.[model], ...registered[model] }),
     expectedReply: (model, messages, maxTokens) =>
       simulatedReply({ model, messages, maxTokens, seed: simulatorOptions.seed, profile: context.profile(model) }),
+    expectedToolCalls: (model, messages, { tools = [], toolChoice, parallelToolCalls }) =>
+      simulatedToolCalls({ model, messages, tools, toolChoice, parallelToolCalls, seed: simulatorOptions.seed }),
+    expectedReasoning: (model, messages) => simulatedReasoning({ model, messages, seed: simulatorOptions.seed, profile: context.profile(model) }),
     expectedEmbedding: (text, dimensions) => simulatedEmbedding(text, { dimensions, seed: simulatorOptions.seed }),
     requestsFor: (model) => context.simulator.requests.filter((request) => request.model === model),
     finishedRequest: (model) =>

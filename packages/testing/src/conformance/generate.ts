@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from './context.ts';
-import { bodyOf, conversation, expectUsage, promptTokens } from './helpers.ts';
-
-/** Message content as text: a string, or (as some SDKs send it) an array of text parts. */
-function textOf(content: unknown): unknown {
-  if (!Array.isArray(content)) return content;
-  return content.map((part: { type?: unknown; text?: unknown }) => (part.type === 'text' ? part.text : JSON.stringify(part))).join('');
-}
+import { bodyOf, conversation, expectUsage, promptTokens, wireText } from './helpers.ts';
 
 export function generateTests(ctx: ConformanceContext): void {
   describe('generate', () => {
@@ -44,7 +38,7 @@ export function generateTests(ctx: ConformanceContext): void {
       const sent = bodyOf(await ctx.finishedRequest(body));
       expect(sent.model).toBe(body);
       const messages = sent.messages as { role: unknown; content: unknown }[];
-      expect(messages.map(({ role, content }) => ({ role, content: textOf(content) }))).toEqual(
+      expect(messages.map(({ role, content }) => ({ role, content: wireText(content) }))).toEqual(
         conversation.map(({ role, content }) => ({ role, content })),
       );
       expect(sent.temperature).toBe(0.3);

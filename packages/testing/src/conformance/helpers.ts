@@ -1,5 +1,6 @@
-import { AbortedError, type Message, type Usage } from '@router/core';
+import { AbortedError, UnsupportedOperationError, type CallOptions, type Capability, type CompletionStream, type Message, type StreamPart, type Usage } from '@router/core';
 import { expect } from 'vitest';
+import type { ConformanceContext } from './context.ts';
 
 /** A short conversation with multi-byte text, used wherever the content does not matter. */
 export const conversation: readonly Message[] = [
@@ -7,9 +8,15 @@ export const conversation: readonly Message[] = [
   { role: 'user', content: 'Describe a café in Zürich — briefly 🙂' },
 ];
 
+/** The text of a message as the simulator reads it: its text parts joined (images count for nothing). */
+export function messageText(message: Message): string {
+  const { content } = message;
+  return typeof content === 'string' ? content : content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+}
+
 /** Prompt tokens as the simulator counts them: a quarter of the message characters, rounded up. */
 export function promptTokens(messages: readonly Message[]): number {
-  return Math.ceil(messages.reduce((sum, message) => sum + message.content.length, 0) / 4);
+  return Math.ceil(messages.reduce((sum, message) => sum + messageText(message).length, 0) / 4);
 }
 
 /** Asserts the token counts; `totalTokens`, when reported, must be their sum. */
@@ -75,8 +82,53 @@ function describeError(error: unknown): string {
   return `${error.name}: ${error.message}${cause}`;
 }
 
+/** Reads the parts view of a stream to its end, keeping the parts yielded before any failure. */
+export async function drainParts(stream: CompletionStream): Promise<{ parts: StreamPart[]; error: unknown }> {
+  const parts: StreamPart[] = [];
+  try {
+    for await (const part of stream.parts()) parts.push(part);
+    return { parts, error: undefined };
+  } catch (error) {
+    return { parts, error };
+  }
+}
+
 /** A logged request body as an object. */
 export function bodyOf(request: { body: unknown }): Record<string, unknown> {
   expect(request.body, 'the request had a JSON object body').toBeTypeOf('object');
   return request.body as Record<string, unknown>;
+}
+
+/** Runs the calls and asserts the simulator saw no request at all meanwhile. */
+export async function withoutRequests(ctx: ConformanceContext, calls: () => Promise<void>): Promise<void> {
+  const before = ctx.simulator.requests.length;
+  await calls();
+  expect(ctx.simulator.requests.length, 'requests that reached the simulator').toBe(before);
+}
+
+/** A backend without `capability` refuses the call, through generate and stream, naming it, before the network. */
+export async function expectRefused(ctx: ConformanceContext, capability: Capability, messages: readonly Message[], options: CallOptions): Promise<void> {
+  const client = ctx.client();
+  await withoutRequests(ctx, async () => {
+    const viaGenerate = expectError(await rejectionOf(client.generate(messages, options)), UnsupportedOperationError);
+    expect(viaGenerate.capability).toBe(capability);
+    const viaStream = expectError((await drain(client.stream(messages, options))).error, UnsupportedOperationError);
+    expect(viaStream.capability).toBe(capability);
+  });
+}
+
+/**
+ * Looks a field up at the top of the body or, for MLX servers (which read
+ * sampler extras from a literal `extra_body` key), inside `extra_body`.
+ */
+export function extraField(body: Record<string, unknown>, key: string): unknown {
+  if (key in body) return body[key];
+  const nested = body.extra_body;
+  return typeof nested === 'object' && nested !== null ? (nested as Record<string, unknown>)[key] : undefined;
+}
+
+/** Message content as text: a string, or (as some SDKs send it) an array of text parts. */
+export function wireText(content: unknown): unknown {
+  if (!Array.isArray(content)) return content;
+  return content.map((part: { type?: unknown; text?: unknown }) => (part.type === 'text' ? part.text : JSON.stringify(part))).join('');
 }

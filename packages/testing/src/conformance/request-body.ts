@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from './context.ts';
-import { bodyOf, conversation } from './helpers.ts';
+import { bodyOf, conversation, extraField } from './helpers.ts';
 
 const schema = {
   type: 'object',
@@ -10,16 +10,6 @@ const schema = {
   },
   required: ['mood', 'score'],
 };
-
-/**
- * Looks a field up at the top of the body or, for MLX servers (which read
- * sampler extras from a literal `extra_body` key), inside `extra_body`.
- */
-function extraField(body: Record<string, unknown>, key: string): unknown {
-  if (key in body) return body[key];
-  const nested = body.extra_body;
-  return typeof nested === 'object' && nested !== null ? (nested as Record<string, unknown>)[key] : undefined;
-}
 
 export function requestBodyTests(ctx: ConformanceContext): void {
   describe('what reaches the wire', () => {

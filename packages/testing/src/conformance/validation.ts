@@ -1,7 +1,7 @@
 import { InvalidRequestError, type CallOptions, type Message } from '@router/core';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from './context.ts';
-import { conversation, drain, expectError, rejectionOf } from './helpers.ts';
+import { conversation, drain, expectError, rejectionOf, withoutRequests } from './helpers.ts';
 
 interface BadChatCall {
   label: string;
@@ -16,7 +16,14 @@ function badChatCalls(model: string): BadChatCall[] {
   return [
     { label: 'no model', field: 'options.model', messages: conversation, options: {} as CallOptions },
     { label: 'empty messages', field: 'messages', messages: [], options: { model } },
-    { label: 'an unknown role', field: 'messages[0].role', messages: [{ role: 'tool', content: 'x' } as unknown as Message], options: { model } },
+    { label: 'an unknown role', field: 'messages[0].role', messages: [{ role: 'function', content: 'x' } as unknown as Message], options: { model } },
+    { label: 'a tool message without a call id', field: 'messages[2].toolCallId', messages: [...conversation, { role: 'tool', content: 'x' } as unknown as Message], options: { model } },
+    {
+      label: 'a tool result for a call no assistant message made',
+      field: 'messages[2].toolCallId',
+      messages: [...conversation, { role: 'tool', toolCallId: 'call_unknown', content: 'x' }],
+      options: { model },
+    },
     { label: 'non-string content', field: 'messages[0].content', messages: [user(42)], options: { model } },
     { label: 'temperature 3', field: 'options.temperature', messages: conversation, options: { model, temperature: 3 } },
     { label: 'maxTokens 0', field: 'options.maxTokens', messages: conversation, options: { model, maxTokens: 0 } },
@@ -29,17 +36,10 @@ export function validationTests(ctx: ConformanceContext): void {
     const model = ctx.chatModel('bad-input');
     const embeddingModel = ctx.embeddingModel('bad-input');
 
-    /** Runs the calls and asserts the simulator saw no request at all meanwhile. */
-    async function withoutRequests(calls: () => Promise<void>): Promise<void> {
-      const before = ctx.simulator.requests.length;
-      await calls();
-      expect(ctx.simulator.requests.length, 'requests that reached the simulator').toBe(before);
-    }
-
     for (const { label, field, messages, options } of badChatCalls(model)) {
       it(`${label}: generate and stream reject with InvalidRequestError naming ${field}, sending nothing`, async () => {
         const client = ctx.client();
-        await withoutRequests(async () => {
+        await withoutRequests(ctx, async () => {
           const viaGenerate = expectError(await rejectionOf(client.generate(messages, options)), InvalidRequestError);
           expect(viaGenerate.field).toBe(field);
           const viaStream = expectError((await drain(client.stream(messages, options))).error, InvalidRequestError);
@@ -50,7 +50,7 @@ export function validationTests(ctx: ConformanceContext): void {
 
     for (const input of ['', []] as const) {
       it(`embed input ${JSON.stringify(input)} rejects with InvalidRequestError naming input, sending nothing`, async () => {
-        await withoutRequests(async () => {
+        await withoutRequests(ctx, async () => {
           const error = expectError(await rejectionOf(ctx.client().embed(input, { model: embeddingModel })), InvalidRequestError);
           expect(error.field).toBe('input');
         });

@@ -5,7 +5,8 @@ import type { Interruption, RequestFaults } from './faults.ts';
 import { sendReply } from './respond.ts';
 import { JSON_HEADERS } from './sim-error.ts';
 import { SseWriter } from './sse-writer.ts';
-import { planReply, type ReplyPlan } from './text.ts';
+import { toolCallChunks, type PlannedToolCall } from './tool-calls.ts';
+import { planTurn, type TurnPlan } from './turn.ts';
 import type { ModelProfile } from './types.ts';
 import type { ChatRequest } from './validate.ts';
 
@@ -31,10 +32,39 @@ export function promptTokens(request: ChatRequest): number {
   return Math.ceil(chars / 4);
 }
 
-function usageOf(ctx: CompletionContext, prompt: number, completion: number): UsageObject {
-  const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+function usageOf(ctx: CompletionContext, prompt: number, plan: TurnPlan): UsageObject {
+  const completion = plan.completionTokens;
+  const usage: UsageObject = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  const cached = Math.min(ctx.profile.cachedPromptTokens, prompt);
+  if (cached > 0) usage.prompt_tokens_details = { cached_tokens: cached };
+  if (plan.reasoningTokens > 0) usage.completion_tokens_details = { reasoning_tokens: plan.reasoningTokens };
   const extra = ctx.dialect.usageFields(usage);
   return extra ? { ...usage, ...extra } : usage;
+}
+
+/** The reasoning fields of a message or delta in the dialect's names. */
+function reasoningFields(dialect: DialectDefinition, text: string): Record<string, unknown> {
+  const { field, details } = dialect.reasoning;
+  const fields: Record<string, unknown> = { [field]: text };
+  if (details) fields.reasoning_details = [{ type: 'reasoning.text', text, format: 'unknown', index: 0 }];
+  return fields;
+}
+
+function wireToolCalls(calls: readonly PlannedToolCall[]): unknown[] {
+  return calls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }));
+}
+
+/** A streamed chunk: content text, or the fields of a delta that carries something else (reasoning, tool calls). */
+type StreamItem = string | Record<string, unknown>;
+
+/** Reasoning chunks, then the tool-call chunks or the text chunks (plain strings: the fast path). */
+function streamItems(ctx: CompletionContext, plan: TurnPlan): StreamItem[] {
+  const text = chunksOf(plan.reply.tokens, ctx.profile.tokensPerChunk);
+  if (plan.reasoning.length === 0 && plan.toolCalls.length === 0) return text;
+  const reasoning = chunksOf(plan.reasoning, ctx.profile.tokensPerChunk).map((piece) => reasoningFields(ctx.dialect, piece));
+  if (plan.toolCalls.length === 0) return [...reasoning, ...text];
+  const calls = toolCallChunks(plan.toolCalls, ctx.profile.toolCallStyle ?? ctx.dialect.toolCallStyle).map((deltas) => ({ tool_calls: deltas }));
+  return [...reasoning, ...calls];
 }
 
 /** Milliseconds between chunks at the profile's pace (0 when unpaced). */
@@ -52,20 +82,32 @@ function chunksOf(tokens: readonly string[], perChunk: number): string[] {
 
 /** Answers `POST /chat/completions`, as JSON or as an event stream. */
 export function completeChat(ctx: CompletionContext, request: ChatRequest): Promise<void> {
-  const plan = planReply({
+  const plan = planTurn({
     model: request.model,
     messages: request.messages,
     maxTokens: request.maxTokens,
     seed: ctx.seed,
     profile: ctx.profile,
     responseFormat: request.responseFormat,
+    tools: request.tools,
+    toolChoice: request.toolChoice,
+    parallelToolCalls: request.parallelToolCalls,
+    reasoningExcluded: request.reasoningExcluded,
   });
   return request.stream ? streamCompletion(ctx, request, plan) : jsonCompletion(ctx, request, plan);
 }
 
-async function jsonCompletion(ctx: CompletionContext, request: ChatRequest, plan: ReplyPlan): Promise<void> {
+/** The assistant message of a non-streamed answer: text, or `content: null` and `tool_calls`; reasoning first. */
+function replyMessage(ctx: CompletionContext, plan: TurnPlan): Record<string, unknown> {
+  const message: Record<string, unknown> = { role: 'assistant', content: plan.toolCalls.length > 0 ? null : plan.reply.tokens.join('') };
+  if (plan.reasoning.length > 0) Object.assign(message, reasoningFields(ctx.dialect, plan.reasoning.join('')));
+  if (plan.toolCalls.length > 0) message.tool_calls = wireToolCalls(plan.toolCalls);
+  return message;
+}
+
+async function jsonCompletion(ctx: CompletionContext, request: ChatRequest, plan: TurnPlan): Promise<void> {
   const { exchange, dialect, faults, profile } = ctx;
-  const chunkCount = Math.ceil(plan.tokens.length / profile.tokensPerChunk);
+  const chunkCount = streamItems(ctx, plan).length;
   const generationMs = profile.ttftMs + Math.max(0, chunkCount - 1) * chunkInterval(profile);
   if (!(await exchange.wait(generationMs))) return;
 
@@ -74,7 +116,7 @@ async function jsonCompletion(ctx: CompletionContext, request: ChatRequest, plan
   if (interruption?.kind === 'malformed-event') {
     text = '{not json';
   } else {
-    const usage = usageOf(ctx, promptTokens(request), plan.tokens.length);
+    const usage = usageOf(ctx, promptTokens(request), plan);
     const base = {
       id: ctx.completionId,
       object: 'chat.completion',
@@ -82,11 +124,10 @@ async function jsonCompletion(ctx: CompletionContext, request: ChatRequest, plan
       model: request.model,
       ...dialect.completionFields(request.body),
     };
-    const content = plan.tokens.join('');
     const choice =
       interruption?.kind === 'error-event'
         ? { index: 0, message: { role: 'assistant', content: '' }, logprobs: null, finish_reason: 'error' }
-        : { index: 0, message: { role: 'assistant', content }, logprobs: null, finish_reason: faults.noFinish ? null : plan.finishReason };
+        : { index: 0, message: replyMessage(ctx, plan), logprobs: null, finish_reason: faults.noFinish ? null : plan.finishReason };
     const error =
       interruption?.kind === 'error-event'
         ? { error: { code: interruption.code ?? DEFAULT_ERROR_CODE, message: interruption.message ?? DEFAULT_ERROR_MESSAGE } }
@@ -97,7 +138,7 @@ async function jsonCompletion(ctx: CompletionContext, request: ChatRequest, plan
   await sendReply(exchange, { status: 200, headers, body: text }, faults);
 }
 
-async function streamCompletion(ctx: CompletionContext, request: ChatRequest, plan: ReplyPlan): Promise<void> {
+async function streamCompletion(ctx: CompletionContext, request: ChatRequest, plan: TurnPlan): Promise<void> {
   const { exchange, dialect, faults, profile } = ctx;
   const shape = dialect.stream;
   const res = exchange.res;
@@ -116,7 +157,7 @@ async function streamCompletion(ctx: CompletionContext, request: ChatRequest, pl
     model: request.model,
     extra: dialect.completionFields(request.body),
   });
-  const chunks = chunksOf(plan.tokens, profile.tokensPerChunk);
+  const chunks = streamItems(ctx, plan);
 
   if (!(await untilFirstChunk(ctx, sse, promptTokens(request)))) return;
 
@@ -142,7 +183,8 @@ async function streamCompletion(ctx: CompletionContext, request: ChatRequest, pl
     const wait = start + i * interval - performance.now();
     if (wait >= 1 && (!(await sse.flush()) || !(await exchange.wait(wait)))) return;
     if (i === 0 && shape.separateRoleChunk) sse.data(encoder.roleChunk());
-    sse.data(encoder.content(chunks[i] ?? ''));
+    const item = chunks[i] ?? '';
+    sse.data(typeof item === 'string' ? encoder.content(item) : encoder.delta(item));
     if (every > 0 && (i + 1) % every === 0 && i + 1 < chunks.length && shape.processingComment) {
       sse.comment(shape.processingComment.text);
     }
@@ -155,7 +197,7 @@ async function streamCompletion(ctx: CompletionContext, request: ChatRequest, pl
   }
   sse.data(encoder.finish(plan.finishReason));
   if (shape.usage === 'always' || request.includeUsage) {
-    sse.data(encoder.usage(usageOf(ctx, promptTokens(request), plan.tokens.length), plan.finishReason));
+    sse.data(encoder.usage(usageOf(ctx, promptTokens(request), plan), plan.finishReason));
   }
   sse.data('[DONE]');
   if (profile.endDelayMs > 0 && !((await sse.flush()) && (await exchange.finishing(profile.endDelayMs)))) return;

@@ -30,6 +30,11 @@ export class ChunkEncoder {
     return `${this.#head}[{"index":0,"delta":{${this.#role}"content":${JSON.stringify(text)}}${this.#nullFinish()}}]}`;
   }
 
+  /** A delta with other fields than content (reasoning, tool calls), given as an object. */
+  delta(fields: Record<string, unknown>): string {
+    return `${this.#head}[{"index":0,"delta":{${this.#role}${JSON.stringify(fields).slice(1, -1)}}${this.#nullFinish()}}]}`;
+  }
+
   finish(reason: string): string {
     return `${this.#head}[${this.#finishChoice(reason)}]}`;
   }

@@ -6,7 +6,10 @@
  *   `openrouter`, `featherless`, `mlx` (mlx-omni-server) and `mlx-lm` (mlx_lm.server).
  * - Every dialect answers `POST /chat/completions` (JSON or SSE), `POST /embeddings` (not mlx-lm)
  *   and `GET /models[/:id]`; featherless adds `GET /plan`, mlx-lm `GET /health`, mlx `DELETE /models/:id`.
- * - Replies are deterministic: compare with {@link simulatedReply} and {@link simulatedEmbedding}.
+ * - Replies are deterministic: compare with {@link simulatedReply}, {@link simulatedToolCalls},
+ *   {@link simulatedReasoning} and {@link simulatedEmbedding}.
+ * - When a request offers tools, the model calls them (see {@link simulatedToolCalls}); after the
+ *   tool results it answers with text. A profile's `reasoningTokens` makes it reason first.
  * - Faults come from rules (`options.faults`, `sim.addFault`) or, for one request, from the
  *   `x-sim-fault` header holding the JSON of a {@link Fault} or an array of them.
  * - `sim.requests` logs every request (secrets as fingerprints). For benchmarks, pass
@@ -27,10 +30,11 @@
  * @module
  */
 export { startSimulator } from './server.ts';
-export { simulatedReply } from './text.ts';
+export { simulatedReply, type ConversationMessage } from './text.ts';
+export { simulatedReasoning, simulatedToolCalls } from './turn.ts';
 export { simulatedEmbedding } from './embeddings.ts';
 export { featherlessUnitCost } from './featherless-plan.ts';
 export { FAULT_HEADER } from './faults.ts';
 export { DEFAULT_PROFILE } from './profile.ts';
 export { DIALECTS } from './types.ts';
-export type { Dialect, Fault, FaultRule, LoggedRequest, ModelProfile, Simulator, SimulatorOptions } from './types.ts';
+export type { Dialect, Fault, FaultRule, LoggedRequest, ModelProfile, Simulator, SimulatorOptions, ToolCallStyle } from './types.ts';

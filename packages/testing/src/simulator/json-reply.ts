@@ -9,6 +9,11 @@ import { randomPhrase } from './words.ts';
 
 type Schema = Record<string, unknown>;
 
+/** Makes the value of a string in the schema. */
+type StringMaker = (random: Random) => string;
+
+const plainString: StringMaker = (random) => randomPhrase(random, 2);
+
 const MAX_DEPTH = 6;
 
 /** The JSON reply text for a `response_format`, or undefined when the request is not in JSON mode. */
@@ -18,7 +23,7 @@ export function jsonReplyText(random: Random, responseFormat: unknown): string |
   if (responseFormat.type !== 'json_schema') return undefined;
   const wrapper = responseFormat.json_schema;
   const schema = isObject(wrapper) ? wrapper.schema : undefined;
-  if (isObject(schema) && isObject(schema.properties)) return spacedJson(valueFor(schema, random, 0));
+  if (isObject(schema) && isObject(schema.properties)) return spacedJson(valueFor(schema, random, 0, plainString));
   return spacedJson(smallObject(random));
 }
 
@@ -26,10 +31,18 @@ function smallObject(random: Random): Record<string, unknown> {
   return { answer: randomPhrase(random, 3), score: pickIndex(random, 101), ok: random() < 0.5 };
 }
 
-function valueFor(schema: Schema, random: Random, depth: number): unknown {
+/**
+ * A value that satisfies a simple JSON Schema (see the module comment); strings come from `string`.
+ * Every property is filled in, so `required` holds too.
+ */
+export function schemaValue(schema: Schema, random: Random, string: StringMaker = plainString): unknown {
+  return valueFor(schema, random, 0, string);
+}
+
+function valueFor(schema: Schema, random: Random, depth: number, string: StringMaker): unknown {
   if ('const' in schema) return schema.const;
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[pickIndex(random, schema.enum.length)];
-  if (Array.isArray(schema.anyOf) && isObject(schema.anyOf[0])) return valueFor(schema.anyOf[0], random, depth);
+  if (Array.isArray(schema.anyOf) && isObject(schema.anyOf[0])) return valueFor(schema.anyOf[0], random, depth, string);
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
   switch (type) {
     case 'integer':
@@ -41,11 +54,11 @@ function valueFor(schema: Schema, random: Random, depth: number): unknown {
     case 'null':
       return null;
     case 'array':
-      return arrayOf(schema, random, depth);
+      return arrayOf(schema, random, depth, string);
     case 'object':
-      return objectOf(schema, random, depth);
+      return objectOf(schema, random, depth, string);
     default:
-      return isObject(schema.properties) ? objectOf(schema, random, depth) : randomPhrase(random, 2);
+      return isObject(schema.properties) ? objectOf(schema, random, depth, string) : string(random);
   }
 }
 
@@ -73,19 +86,19 @@ function numberWithin(schema: Schema, random: Random): number {
   return value > min && value < max ? value : (min + max) / 2;
 }
 
-function arrayOf(schema: Schema, random: Random, depth: number): unknown[] {
+function arrayOf(schema: Schema, random: Random, depth: number, string: StringMaker): unknown[] {
   if (depth >= MAX_DEPTH || !isObject(schema.items)) return [];
   const count = Math.min(Math.max(num(schema.minItems) ?? 1, 1), 3);
   const items: unknown[] = [];
-  for (let i = 0; i < count; i++) items.push(valueFor(schema.items, random, depth + 1));
+  for (let i = 0; i < count; i++) items.push(valueFor(schema.items, random, depth + 1, string));
   return items;
 }
 
-function objectOf(schema: Schema, random: Random, depth: number): Record<string, unknown> {
+function objectOf(schema: Schema, random: Random, depth: number, string: StringMaker): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   if (depth >= MAX_DEPTH || !isObject(schema.properties)) return result;
   for (const [key, child] of Object.entries(schema.properties)) {
-    result[key] = isObject(child) ? valueFor(child, random, depth + 1) : null;
+    result[key] = isObject(child) ? valueFor(child, random, depth + 1, string) : null;
   }
   return result;
 }

@@ -1,6 +1,6 @@
 import type { ModelProfile } from './types.ts';
 
-/** The built-in profile: instant, unpaced, 24 tokens, 384-dimension embeddings. */
+/** The built-in profile: instant, unpaced, 24 tokens, no reasoning, 384-dimension embeddings. */
 export const DEFAULT_PROFILE: Readonly<ModelProfile> = Object.freeze({
   ttftMs: 0,
   tokensPerSecond: Number.POSITIVE_INFINITY,
@@ -8,6 +8,9 @@ export const DEFAULT_PROFILE: Readonly<ModelProfile> = Object.freeze({
   outputTokens: 24,
   embeddingDimensions: 384,
   endDelayMs: 0,
+  reasoningTokens: 0,
+  cachedPromptTokens: 0,
+  toolCallsFinishReason: 'tool_calls',
 });
 
 /** Merges partial profiles over the defaults, later ones winning; undefined fields are ignored. */
@@ -37,7 +40,17 @@ export function validateProfile(profile: Partial<ModelProfile>, where: string): 
   check('outputTokens', (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
   check('embeddingDimensions', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
   check('endDelayMs', (v) => v >= 0 && Number.isFinite(v), 'a finite number >= 0');
+  check('reasoningTokens', (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
+  check('cachedPromptTokens', (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
   if (profile.reply !== undefined && typeof profile.reply !== 'string') {
     throw new TypeError(`${where}.reply must be a string`);
+  }
+  const style = profile.toolCallStyle;
+  if (style !== undefined && style !== 'deltas' && style !== 'whole' && style !== 'id-every-delta') {
+    throw new TypeError(`${where}.toolCallStyle must be 'deltas', 'whole' or 'id-every-delta', got ${String(style)}`);
+  }
+  const finish = profile.toolCallsFinishReason;
+  if (finish !== undefined && finish !== 'tool_calls' && finish !== 'stop') {
+    throw new TypeError(`${where}.toolCallsFinishReason must be 'tool_calls' or 'stop', got ${String(finish)}`);
   }
 }

@@ -57,21 +57,41 @@ function fullReplyTokens(random: Random, profile: ModelProfile, responseFormat: 
   if (profile.reply !== undefined) return tokenize(profile.reply);
   const json = jsonReplyText(random, responseFormat);
   if (json !== undefined) return tokenize(json);
-  const count = Math.max(0, Math.floor(profile.outputTokens));
+  return sentenceTokens(random, profile.outputTokens);
+}
+
+/** `count` generated word tokens forming one sentence: capitalised, spaced, ending with a full stop. */
+export function sentenceTokens(random: Random, count: number): string[] {
+  const total = Math.max(0, Math.floor(count));
   const tokens: string[] = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < total; i++) {
     let word = randomWord(random, i);
     if (i === 0) word = word.charAt(0).toUpperCase() + word.slice(1);
-    tokens.push(i === count - 1 ? `${word}.` : `${word} `);
+    tokens.push(i === total - 1 ? `${word}.` : `${word} `);
   }
   return tokens;
+}
+
+/** A message as the helpers take it: core's messages and wire messages both fit. */
+export interface ConversationMessage {
+  role: string;
+  content: string | readonly { type: string; text?: string }[] | null;
+}
+
+/** The role and text of each message, as the simulator reads a request (text parts joined, images ignored). */
+export function textMessages(messages: readonly ConversationMessage[]): TextMessage[] {
+  return messages.map(({ role, content }) => ({
+    role,
+    content: typeof content === 'string' ? content : (content ?? []).map((part) => (part.type === 'text' ? (part.text ?? '') : '')).join(''),
+  }));
 }
 
 /**
  * The exact reply text the simulator gives for these inputs, so tests can compare exactly.
  *
  * - `model`: the model that answers (on OpenRouter, the first of `models` when the request has them).
- * - `messages`: as sent; text parts of array contents count as their concatenated `text`.
+ * - `messages`: as sent (core's messages or wire messages); text parts of array contents count as
+ *   their concatenated `text`, images and tool calls do not count, tool results count as their content.
  * - `maxTokens`: the request's `max_tokens`. The MLX dialects apply their own defaults when the
  *   request has none (mlx 4096, mlx-lm 512), which only matters for replies longer than that.
  * - `seed`: the simulator's seed (default 1); `profile`: the model's profile (only `reply` and
@@ -82,11 +102,11 @@ function fullReplyTokens(random: Random, profile: ModelProfile, responseFormat: 
  */
 export function simulatedReply(input: {
   model: string;
-  messages: readonly { role: string; content: string }[];
+  messages: readonly ConversationMessage[];
   maxTokens?: number;
   seed?: number;
   profile?: Partial<ModelProfile>;
   responseFormat?: unknown;
 }): string {
-  return planReply(input).tokens.join('');
+  return planReply({ ...input, messages: textMessages(input.messages) }).tokens.join('');
 }

@@ -31,7 +31,29 @@ export interface ModelProfile {
    * trailing whitespace) and `outputTokens` is ignored; `max_tokens` still cuts it.
    */
   reply?: string;
+  /**
+   * Reasoning tokens (words with their trailing space, like the reply) the model emits before its
+   * answer (default 0: none). They arrive in the dialect's reasoning field (`reasoning_content`;
+   * `reasoning` on mlx-lm; `reasoning` plus `reasoning_details` on OpenRouter, where
+   * `reasoning.exclude` hides the text) and count in `completion_tokens` and
+   * `completion_tokens_details.reasoning_tokens`. `max_tokens` does not cut them.
+   */
+  reasoningTokens: number;
+  /** Prompt tokens reported as cached in `prompt_tokens_details.cached_tokens` (default 0: not reported); capped at the prompt. */
+  cachedPromptTokens: number;
+  /**
+   * How streamed tool calls are cut into deltas. `deltas` (OpenAI): the first delta of a call has
+   * its index, id, type, name and `arguments: ''`, later ones only argument fragments. `whole`:
+   * each call in one delta (default of the mlx-lm dialect). `id-every-delta`: as `deltas`, with the
+   * id repeated on every fragment. Default: the dialect's (`deltas` except mlx-lm).
+   */
+  toolCallStyle?: ToolCallStyle;
+  /** Finish reason after tool calls (default `'tool_calls'`; `'stop'` as older vLLM and LM Studio send). */
+  toolCallsFinishReason: 'tool_calls' | 'stop';
 }
+
+/** How streamed tool calls are cut into deltas (see {@link ModelProfile.toolCallStyle}). */
+export type ToolCallStyle = 'deltas' | 'whole' | 'id-every-delta';
 
 /** Options of {@link startSimulator}. Everything is optional. */
 export interface SimulatorOptions {

@@ -1,9 +1,11 @@
 import type { DialectDefinition } from './dialects/index.ts';
+import { checkMessages } from './request-messages.ts';
+import { checkToolFields, type ToolFields } from './request-tools.ts';
 import type { SimError } from './sim-error.ts';
 import type { TextMessage } from './text.ts';
 
 /** A validated chat completion request. */
-export interface ChatRequest {
+export interface ChatRequest extends ToolFields {
   /** The model that answers (OpenRouter: the first of `models` when given). */
   model: string;
   messages: TextMessage[];
@@ -35,17 +37,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 const isPositiveInteger = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 1;
 
-/** The text of a message's content: a string, or the `text` of its parts; anything else is empty. */
-export function contentText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  let text = '';
-  for (const part of content) {
-    if (isRecord(part) && typeof part.text === 'string') text += part.text;
-  }
-  return text;
-}
-
 /** Checks a body that is not JSON or not an object. */
 export function checkJsonObject(dialect: DialectDefinition, body: unknown, parsed: boolean): Invalid | undefined {
   if (!parsed) return invalid(dialect, 'body', 'must be valid JSON');
@@ -69,14 +60,10 @@ export function parseChatRequest(dialect: DialectDefinition, body: Record<string
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
     return invalid(dialect, 'messages', 'required, a non-empty array');
   }
-  const messages: TextMessage[] = [];
-  for (let i = 0; i < body.messages.length; i++) {
-    const message: unknown = body.messages[i];
-    if (!isRecord(message) || typeof message.role !== 'string') {
-      return invalid(dialect, `messages[${i}].role`, 'each message needs a string role');
-    }
-    messages.push({ role: message.role, content: contentText(message.content) });
-  }
+  const checked = checkMessages(body.messages);
+  if ('field' in checked) return invalid(dialect, checked.field, checked.message);
+  const toolFields = checkToolFields(body);
+  if ('field' in toolFields) return invalid(dialect, toolFields.field, toolFields.message);
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') {
     return invalid(dialect, 'stream', 'must be a boolean');
   }
@@ -98,12 +85,13 @@ export function parseChatRequest(dialect: DialectDefinition, body: Record<string
   const served = dialect.servedModel(body);
   return {
     model: served,
-    messages,
+    messages: checked.messages,
     stream: body.stream === true,
     includeUsage: isRecord(streamOptions) && streamOptions.include_usage === true,
     maxTokens: maxTokens ?? dialect.defaultMaxTokens,
     responseFormat,
     body,
+    ...toolFields,
   };
 }
 

@@ -12,12 +12,12 @@ describe('router-sim arguments', () => {
   });
 
   it('maps every flag to a simulator option', () => {
-    const { options } = parseCliArgs(['--port', '0', '--host', '0.0.0.0', '--seed', '7', '--ttft-ms', '25', '--tps', '80', '--cold-start-ms', '300', '--plan-units', '8']);
+    const { options } = parseCliArgs(['--port', '0', '--host', '0.0.0.0', '--seed', '7', '--ttft-ms', '25', '--tps', '80', '--reasoning-tokens', '3', '--cold-start-ms', '300', '--plan-units', '8']);
     expect(options).toMatchObject({
       port: 0,
       host: '0.0.0.0',
       seed: 7,
-      defaultProfile: { ttftMs: 25, tokensPerSecond: 80 },
+      defaultProfile: { ttftMs: 25, tokensPerSecond: 80, reasoningTokens: 3 },
       mlx: { coldStartMs: 300 },
       featherless: { planUnits: 8 },
     });
@@ -27,6 +27,7 @@ describe('router-sim arguments', () => {
     expect(() => parseCliArgs(['--port', 'http'])).toThrow(/--port/);
     expect(() => parseCliArgs(['--tps', '0'])).toThrow(/--tps/);
     expect(() => parseCliArgs(['--plan-units', '1.5'])).toThrow(/--plan-units/);
+    expect(() => parseCliArgs(['--reasoning-tokens', '-1'])).toThrow(/--reasoning-tokens/);
     expect(() => parseCliArgs(['--nope'])).toThrow(/nope/);
   });
 });

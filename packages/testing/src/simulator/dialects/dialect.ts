@@ -1,5 +1,5 @@
 import type { HttpReply, SimError } from '../sim-error.ts';
-import type { Dialect } from '../types.ts';
+import type { Dialect, ToolCallStyle } from '../types.ts';
 
 /** How a dialect shapes its streamed chunks. */
 export interface StreamShape {
@@ -44,6 +44,13 @@ export interface DialectDefinition {
   /** Models listed by `GET /models` besides the configured ones. */
   readonly sampleModels: readonly string[];
   readonly stream: StreamShape;
+  /**
+   * Where reasoning text goes, in messages and deltas: `reasoning_content` (DeepSeek, vLLM) or
+   * `reasoning` (mlx_lm.server, OpenRouter); OpenRouter adds `reasoning_details`.
+   */
+  readonly reasoning: { field: 'reasoning_content' | 'reasoning'; details: boolean };
+  /** How streamed tool calls are cut when the model's profile does not say. */
+  readonly toolCallStyle: ToolCallStyle;
   /** Id of the N-th completion (`chatcmpl-…`, `gen-…`). */
   completionId(sequence: number): string;
   /** Extra response headers of a completion (OpenRouter's `X-Generation-Id`). */

@@ -7,7 +7,7 @@ function mlxLmErrorReply(error: SimError): HttpReply {
   return { status: error.status, headers: { ...JSON_HEADERS, ...error.headers }, body: JSON.stringify({ error: error.message }) };
 }
 
-/** mlx_lm.server: keep-alive comments while the prompt is processed, `/health`, no embeddings. */
+/** mlx_lm.server: keep-alive comments while the prompt is processed, `/health`, no embeddings, `reasoning` deltas, whole tool calls. */
 export const mlxLmDialect: DialectDefinition = {
   ...openaiDialect,
   name: 'mlx-lm',
@@ -25,6 +25,9 @@ export const mlxLmDialect: DialectDefinition = {
     usageChoices: 'empty',
     keepalive: true,
   },
+  reasoning: { field: 'reasoning', details: false },
+  // mlx_lm.server parses a tool call once the model closes it, then sends it in one delta.
+  toolCallStyle: 'whole',
   completionId: (sequence) => `chatcmpl-mlxlm${sequence}`,
   modelEntry: (id) => ({ id, object: 'model', created: MODEL_CREATED }),
   errorReply: mlxLmErrorReply,

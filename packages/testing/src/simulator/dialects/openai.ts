@@ -28,6 +28,8 @@ export const openaiDialect: DialectDefinition = {
     usageChoices: 'empty',
     keepalive: false,
   },
+  reasoning: { field: 'reasoning_content', details: false },
+  toolCallStyle: 'deltas',
   completionId: (sequence) => `chatcmpl-sim${sequence}`,
   completionHeaders: () => ({}),
   servedModel: (body) => String(body.model),

@@ -52,6 +52,7 @@ export const openrouterDialect: DialectDefinition = {
     processingComment: { text: 'OPENROUTER PROCESSING', every: 4 },
     keepalive: false,
   },
+  reasoning: { field: 'reasoning', details: true },
   completionId: (sequence) => `gen-${1_700_000_000 + sequence}-sim${sequence}`,
   completionHeaders: (id) => ({ 'x-generation-id': id }),
   servedModel: (body) => {
