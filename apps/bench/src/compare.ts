@@ -9,25 +9,27 @@ type Quantile = 'p50' | 'p99';
 const quantiles: Record<Quantile, (values: readonly number[]) => number> = { p50: median, p99 };
 
 /**
- * A time per operation on both sides at p50 and p99, and what the router
- * adds at each (router minus direct). `goal` holds the added time at one
- * quantile to a limit in milliseconds. The sample counts come first: a p99
+ * A time per operation on both sides at p50 and p99 (`direct[p]`: every
+ * value process p measured), and what the router adds at each (router minus
+ * direct, over all processes). `goal` holds the added time at one quantile
+ * to a limit in milliseconds, judged on its interval (`addedNoise`). The
+ * sample counts come first: a p99
  * of a few hundred samples is the third or fourth slowest, and swings with
  * where a garbage collection lands.
  */
-export function addedTime(prefix: string, direct: readonly number[], router: readonly number[], goal: { at: Quantile; limitMs: number }): Figures {
+export function addedTime(prefix: string, direct: readonly number[][], router: readonly number[][], goal: { at: Quantile; limitMs: number }): Figures {
   const figures: Figures = {
-    [`${prefix}.samples.direct`]: figure(direct.length, 'calls'),
-    [`${prefix}.samples.router`]: figure(router.length, 'calls'),
+    [`${prefix}.samples.direct`]: figure(direct.flat().length, 'calls'),
+    [`${prefix}.samples.router`]: figure(router.flat().length, 'calls'),
   };
+  const noise = addedNoise(direct, router, quantiles[goal.at]);
   for (const [name, of] of Object.entries(quantiles)) {
-    const d = of(direct);
-    const r = of(router);
+    const d = of(direct.flat());
+    const r = of(router.flat());
     figures[`${prefix}.${name}.direct`] = figure(d, 'ms');
     figures[`${prefix}.${name}.router`] = figure(r, 'ms');
-    figures[`${prefix}.${name}.added`] = name === goal.at ? atMost(r - d, 'ms', goal.limitMs) : figure(r - d, 'ms');
+    figures[`${prefix}.${name}.added`] = name === goal.at ? atMost(r - d, 'ms', goal.limitMs, undefined, noise) : figure(r - d, 'ms');
   }
-  const noise = addedNoise(direct, router, quantiles[goal.at]);
   if (noise !== undefined) figures[`${prefix}.${goal.at}.addedNoise`] = figure(noise, '±ms');
   return figures;
 }
@@ -35,18 +37,37 @@ export function addedTime(prefix: string, direct: readonly number[], router: rea
 const bootstrapRounds = 400;
 
 /**
- * How far an added time at a quantile can be trusted: half the width of the
- * 95% bootstrap interval of router minus direct (each side resampled with
+ * How far an added time at a quantile can be trusted: the half-width of a
+ * 95% interval of router minus direct, the wider of two estimates. Within
+ * the run: a bootstrap (each side's pooled values resampled with
  * replacement, seeded, so a run's figures are reproducible from its
- * samples). A tail quantile moves with where a garbage collection landed;
- * this says by how much, so a verdict inside it is read as unsettled.
+ * samples); a tail quantile moves with where a garbage collection landed.
+ * Between replicates: the difference process by process (process p of one
+ * side against process p of the other), with Student's t for so few, since
+ * identical processes differ and pooling alone cannot show it.
  */
-export function addedNoise(direct: readonly number[], router: readonly number[], of: (values: readonly number[]) => number): number | undefined {
-  if (direct.length < 2 || router.length < 2) return undefined;
+export function addedNoise(direct: readonly number[][], router: readonly number[][], of: (values: readonly number[]) => number): number | undefined {
+  const d = direct.flat();
+  const r = router.flat();
+  if (d.length < 2 || r.length < 2) return undefined;
   const random = createRandom(0x5eed);
   const resample = (values: readonly number[]): number[] => Array.from(values, () => values[Math.floor(random() * values.length)]!);
-  const differences = Array.from({ length: bootstrapRounds }, () => of(resample(router)) - of(resample(direct)));
-  return (quantile(differences, 0.975) - quantile(differences, 0.025)) / 2;
+  const differences = Array.from({ length: bootstrapRounds }, () => of(resample(r)) - of(resample(d)));
+  const bootstrap = (quantile(differences, 0.975) - quantile(differences, 0.025)) / 2;
+  const perProcess = direct.map((values, p) => of(router[p] ?? []) - of(values)).filter(Number.isFinite);
+  return perProcess.length < 2 ? bootstrap : Math.max(bootstrap, replicateHalfWidth(perProcess));
+}
+
+/**
+ * Half the width of the 95% bootstrap interval of the median of `values`
+ * (seeded). Unlike an interval from the spread, a few outliers (a batch the
+ * scheduler preempted) do not blow it up.
+ */
+export function medianBootstrapNoise(values: readonly number[]): number | undefined {
+  if (values.length < 2) return undefined;
+  const random = createRandom(0x5eed);
+  const medians = Array.from({ length: bootstrapRounds }, () => median(Array.from(values, () => values[Math.floor(random() * values.length)]!)));
+  return (quantile(medians, 0.975) - quantile(medians, 0.025)) / 2;
 }
 
 /**
@@ -75,11 +96,19 @@ export function ratioNoise(base: Samples, other: Samples, rate: Rate): number | 
   const perRound = (p: number): number[] => base.runs[p]!.map((run, round) => rate(other.runs[p]![round]!) / rate(run));
   const replicates = base.runs.length > 1 ? base.runs.map((_, p) => median(perRound(p))) : perRound(0);
   if (replicates.length < 2) return undefined;
-  const pairs = base.runs.flatMap((_, p) => perRound(p));
+  const pairsHalfWidth = medianHalfWidth(base.runs.flatMap((_, p) => perRound(p)));
+  return Math.max(pairsHalfWidth, replicateHalfWidth(replicates));
+}
+
+/** Half the width of a 95% interval of the mean of a few replicates (Student's t). */
+function replicateHalfWidth(replicates: readonly number[]): number {
+  return (t95[replicates.length - 2] ?? 2) * Math.sqrt(sampleVariance(replicates) / replicates.length);
+}
+
+/** Half the width of a 95% interval of the median of `values`, from their spread (normal approximation). */
+function medianHalfWidth(values: readonly number[]): number {
   // The standard error of a median is about 1.2533 times that of a mean (normal data).
-  const pairsHalfWidth = 1.96 * 1.2533 * Math.sqrt(sampleVariance(pairs) / pairs.length);
-  const replicatesHalfWidth = (t95[replicates.length - 2] ?? 2) * Math.sqrt(sampleVariance(replicates) / replicates.length);
-  return Math.max(pairsHalfWidth, replicatesHalfWidth);
+  return 1.96 * 1.2533 * Math.sqrt(sampleVariance(values) / values.length);
 }
 
 function sampleVariance(values: readonly number[]): number {
@@ -89,15 +118,15 @@ function sampleVariance(values: readonly number[]): number {
 
 /**
  * A cost on both sides (median over rounds), router / direct paired by round
- * and held to `limit`, and the noise of that ratio where it can be estimated.
+ * and held to `limit` on its interval, and the noise of that ratio where it can be estimated.
  */
 export function costRatio(prefix: string, unit: string, direct: Samples, router: Samples, rate: Rate, limit: number): Figures {
+  const noise = ratioNoise(direct, router, rate);
   const figures: Figures = {
     [`${prefix}.direct`]: figure(median(everyRun(direct, rate)), unit),
     [`${prefix}.router`]: figure(median(everyRun(router, rate)), unit),
-    [`${prefix}.ratio`]: atMost(pairedRatio(direct, router, rate), '×', limit, `≤ ${limit.toFixed(2)}×`),
+    [`${prefix}.ratio`]: atMost(pairedRatio(direct, router, rate), '×', limit, `≤ ${limit.toFixed(2)}×`, noise),
   };
-  const noise = ratioNoise(direct, router, rate);
   if (noise !== undefined) figures[`${prefix}.ratioNoise`] = figure(noise, '±×');
   return figures;
 }

@@ -7,6 +7,7 @@
 import { parseBenchArgs, usage, type BenchArgs } from './args.ts';
 import { benchCases } from './cases/index.ts';
 import type { BenchContext } from './context.ts';
+import { quickVerdicts } from './figures.ts';
 import { describeMachine } from './machine.ts';
 import { formatJson, formatTable, runIsValid, type CaseOutcome } from './report.ts';
 import { startSimulatorProcess } from './simulator/process.ts';
@@ -43,7 +44,8 @@ async function main(): Promise<number> {
     for (const benchCase of cases) {
       const outcome: CaseOutcome = { number: benchCases.indexOf(benchCase) + 1, key: benchCase.key, title: benchCase.title, figures: {} };
       try {
-        outcome.figures = await benchCase.run(context);
+        const figures = await benchCase.run(context);
+        outcome.figures = args.quick ? quickVerdicts(figures) : figures;
       } catch (error) {
         outcome.error = error instanceof Error ? (error.stack ?? error.message) : String(error);
       }

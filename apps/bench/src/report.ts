@@ -2,7 +2,7 @@ import type { Figure, Figures } from './figures.ts';
 
 /** What a case produced: its figures, or the error that stopped it. */
 export interface CaseOutcome {
-  /** The case's number in the issue (1 to 7). */
+  /** The case's number in the issues (1 to 8). */
   number: number;
   key: string;
   title: string;
@@ -18,9 +18,10 @@ function formatValue(value: number): string {
   return value.toFixed(size >= 100 ? 1 : size >= 10 ? 2 : size >= 1 ? 3 : 4);
 }
 
-const verdict = (f: Figure): string => (f.holds === undefined ? '' : f.holds ? 'yes' : 'NO');
+/** Printed so that a failure stands out from a verdict the run could not settle. */
+const verdict = (f: Figure): string => (f.verdict === 'fails' ? 'FAILS' : (f.verdict ?? ''));
 
-/** The table: one block per case, one row per figure with its goal and whether it holds. */
+/** The table: one block per case, one row per figure with its goal and its verdict (holds, FAILS, undetermined). */
 export function formatTable(outcomes: readonly CaseOutcome[], header: string): string {
   const rows: string[][] = [];
   const blocks: { title: string; rows: string[][]; error?: string }[] = outcomes.map((outcome) => ({
@@ -29,7 +30,7 @@ export function formatTable(outcomes: readonly CaseOutcome[], header: string): s
     ...(outcome.error !== undefined && { error: outcome.error }),
   }));
   for (const block of blocks) rows.push(...block.rows);
-  const heads = ['figure', 'value', 'unit', 'goal', 'holds'];
+  const heads = ['figure', 'value', 'unit', 'goal', 'verdict'];
   const widths = heads.map((head, column) => Math.max(head.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: readonly string[]): string =>
     cells.map((cell, column) => (column === 1 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd();
@@ -44,13 +45,18 @@ export function formatTable(outcomes: readonly CaseOutcome[], header: string): s
 
 const rounded = (value: number): number => (Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(6)) : value);
 
-/** One JSON object keyed by case; each figure `{ value, unit, goal?, holds? }`. A failed case carries `error`. */
+/** One JSON object keyed by case; each figure `{ value, unit, goal?, verdict?, noise? }`. A failed case carries `error`. */
 export function formatJson(outcomes: readonly CaseOutcome[]): string {
   const json: Record<string, Record<string, unknown>> = {};
   for (const outcome of outcomes) {
     const figures: Record<string, unknown> = {};
     for (const [name, f] of Object.entries(outcome.figures)) {
-      figures[name] = { value: rounded(f.value), unit: f.unit, ...(f.goal !== undefined && { goal: f.goal, holds: f.holds }) };
+      figures[name] = {
+        value: rounded(f.value),
+        unit: f.unit,
+        ...(f.goal !== undefined && { goal: f.goal, verdict: f.verdict }),
+        ...(f.noise !== undefined && { noise: rounded(f.noise) }),
+      };
     }
     json[outcome.key] = outcome.error === undefined ? figures : { ...figures, error: outcome.error };
   }
@@ -59,5 +65,5 @@ export function formatJson(outcomes: readonly CaseOutcome[]): string {
 
 /** Whether the run itself is valid: every case ran and no correctness check failed (time goals do not count). */
 export function runIsValid(outcomes: readonly CaseOutcome[]): boolean {
-  return outcomes.every((o) => o.error === undefined && Object.values(o.figures).every((f) => !f.correctness || f.holds));
+  return outcomes.every((o) => o.error === undefined && Object.values(o.figures).every((f) => !f.correctness || f.verdict === 'holds'));
 }

@@ -17,9 +17,9 @@ export function everyRun(samples: Samples, rate: Rate): number[] {
   return samples.runs.flatMap((runs) => runs.map(rate));
 }
 
-/** Every value of a per-operation measure (latency, time to first token), pooled over processes and rounds. */
-export function pooled(samples: Samples, pick: (run: RunReport) => readonly number[]): number[] {
-  return samples.runs.flatMap((runs) => runs.flatMap(pick));
+/** Every value of a per-operation measure (latency, time to first token) of each process, over its rounds. */
+export function byProcess(samples: Samples, pick: (run: RunReport) => readonly number[]): number[][] {
+  return samples.runs.map((runs) => runs.flatMap(pick));
 }
 
 /** Chunks checked by the variant's workers over their whole life, summed over processes. */

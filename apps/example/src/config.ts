@@ -9,6 +9,8 @@ export interface AppConfig {
   chat: boolean;
   sequential: boolean;
   json: boolean;
+  /** Print each turn's span tree (OpenTelemetry, through @router/otel). */
+  otel: boolean;
   db: string;
   models: { narrative: string; classifier: string; localClassifier: string | undefined; embedding: string };
   /** OpenRouter providers the classifier alias has a pinned deployment on, one each. */
@@ -47,6 +49,8 @@ export const usage: string = `Usage: pnpm demo -- [options]
   --sequential        classify pairs one after another (as before the seed's fix)
   --db PATH           the memory database (default apps/example/data/memory.sqlite)
   --json              print one JSON object and nothing else
+  --otel              print each turn's span tree: the turn, its calls and their attempts, with durations
+                      (to standard error with --json)
   --simulate          use the in-process simulator even when keys are set
   --help
 
@@ -65,6 +69,7 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
       sequential: { type: 'boolean', default: false },
       db: { type: 'string' },
       json: { type: 'boolean', default: false },
+      otel: { type: 'boolean', default: false },
       simulate: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -87,6 +92,7 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
     chat: values.chat,
     sequential: values.sequential,
     json: values.json,
+    otel: values.otel,
     db: values.db ?? defaults.db,
     models: {
       narrative: env.NARRATIVE_MODEL || defaults.narrativeModel,

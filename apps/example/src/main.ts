@@ -82,11 +82,20 @@ async function main(): Promise<number> {
 
   const memory = Memory.open(config.db);
   const callLog = new CallLog();
-  const router = composeRouter(config, [callLog.listener]);
+  // Loaded only with --otel: without it the app does not even import the SDK.
+  const tracing = config.otel ? (await import('./tracing.ts')).createTurnTracing() : undefined;
+  const router = composeRouter(config, tracing ? [callLog.listener, tracing.listener] : [callLog.listener]);
   try {
     let last: TurnResult | undefined;
     const play = async (message: string): Promise<boolean> => {
-      last = await runTurn(config, memory, router, callLog, message);
+      const turn = () => runTurn(config, memory, router, callLog, message);
+      if (tracing) {
+        const traced = await tracing.traceTurn(turn);
+        last = traced.result;
+        (config.json ? err : out)(`\n${traced.tree}\n`);
+      } else {
+        last = await turn();
+      }
       for (const warning of last.warnings) err(`warning: ${warning}\n`);
       if (last.error === undefined) return true;
       err(`error: ${describeFailure(last.error)}\n`);

@@ -238,3 +238,29 @@ describe('configuration and failures', () => {
     expect(bad.stderr).toMatch(/--turns must be a positive whole number/);
   });
 });
+
+describe('--otel', () => {
+  it('prints the turn as a span tree: the recall, the narrative and the six parallel classifier calls under the turn, each with its attempt', async () => {
+    const run = await runApp(['--json', '--otel', '--characters', 'Ada,Brom,Cyra']);
+    expect(run.code).toBe(0);
+    // With --json the tree goes to standard error and standard output stays one JSON object.
+    expect(() => JSON.parse(run.stdout) as unknown).not.toThrow();
+    const lines = run.stderr.split('\n');
+    const tree = lines.slice(lines.findIndex((line) => /^turn {2}\d+ ms$/.test(line))).filter((line) => line !== '');
+    expect(tree[0]).toMatch(/^turn {2}\d+ ms$/);
+    const calls = tree.filter((line) => /^[├└]─ /.test(line));
+    // The classifier is an alias: its calls are routed under the alias's name, each attempt on the deployment that served.
+    expect(calls.filter((line) => /^├─ chat meta-llama\/llama-3\.1-8b-instruct {2}\d+ ms {2}\(meta-llama\/llama-3\.1-8b-instruct\)$/.test(line))).toHaveLength(6);
+    expect(calls.filter((line) => /^├─ chat mistralai\/Mistral-Small-24B-Instruct-2501 {2}\d+ ms {2}\(narrative, first chunk \d+ ms\)$/.test(line))).toHaveLength(1);
+    expect(calls.filter((line) => line.includes(' embeddings mlx-community/')).length).toBeGreaterThanOrEqual(1);
+    // Every call has exactly one attempt under it: on its own backend, or on one of the alias's deployments.
+    calls.forEach((call) => {
+      const at = tree.indexOf(call);
+      const routedTo = /\(([\w/.-]+)/.exec(call)?.[1];
+      const backends = routedTo?.includes('/') ? '(openrouter-cerebras|openrouter-groq|local)' : routedTo;
+      expect(tree[at + 1]).toMatch(new RegExp(`^[│ ] {2}└─ attempt ${backends} {2}\\d+ ms$`));
+    });
+    expect(tree).toHaveLength(1 + calls.length * 2);
+    // A whole turn in a child process: allow what runApp allows, so a loaded machine does not fail it.
+  }, 60_000);
+});

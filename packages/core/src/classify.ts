@@ -1,7 +1,7 @@
 // Imported by package name, not path: this entry point is built apart from the main one
 // (so the main bundle stays small) and must share its error classes, not copy them.
 import { ClassifyError, describeIssues } from '@router/core';
-import type { CallOptions, ClassifyIssue, LLMClient, Message, StandardSchemaV1 } from '@router/core';
+import type { BackendCapabilities, CallOptions, ClassifyIssue, LLMClient, Message, ResponseFormat, Router, StandardSchemaV1 } from '@router/core';
 
 /** A Standard Schema (zod, valibot, arktype...), or a function that returns the valid value or throws. */
 export type ClassifyValidator<T> = StandardSchemaV1<unknown, T> | ((value: unknown) => T | Promise<T>);
@@ -12,6 +12,27 @@ export interface ClassifyOptions<T> extends CallOptions {
   maxRepairs?: number;
   /** Asked afresh (same messages, same repairs) once the model's repairs are spent. */
   fallbackModel?: string;
+  /**
+   * The answer's JSON Schema. Where the backend enforces schemas on the wire (its
+   * `structuredOutputs` capability), it goes out as a `json_schema` response format;
+   * elsewhere JSON mode is asked for, and the validation and re-asks do the rest.
+   */
+  jsonSchema?: Record<string, unknown>;
+}
+
+/** Whether the backend that would serve `model` enforces a JSON Schema, looking through routers. */
+function enforcesSchemas(client: LLMClient, model: string): boolean {
+  const declared = (client as { capabilities?: Partial<BackendCapabilities> }).capabilities;
+  if (declared) return declared.structuredOutputs === true;
+  const router = client as Partial<Router>;
+  if (!router.explain || !router.backends) return false;
+  const backend = router.explain(model).backend;
+  const served = backend === undefined ? undefined : router.backends[backend];
+  return served !== undefined && enforcesSchemas(served, model);
+}
+
+function responseFormatFor(client: LLMClient, model: string, jsonSchema: Record<string, unknown> | undefined): ResponseFormat {
+  return jsonSchema !== undefined && enforcesSchemas(client, model) ? { type: 'json_schema', name: 'answer', schema: jsonSchema } : { type: 'json_object' };
 }
 
 type Checked<T> = { value: T; issues?: undefined } | { issues: ClassifyIssue[] };
@@ -54,7 +75,7 @@ async function check<T>(text: string, schema: ClassifyValidator<T>): Promise<Che
  *     const { label } = await classify(llm, messages, { model: 'fast-model', schema: Intent });
  */
 export async function classify<T>(client: LLMClient, messages: readonly Message[], options: ClassifyOptions<T>): Promise<T> {
-  const { schema, maxRepairs = 2, fallbackModel, ...call } = options;
+  const { schema, maxRepairs = 2, fallbackModel, jsonSchema, ...call } = options;
   const deadline = call.timeoutMs === undefined ? call.deadline : Math.min(call.deadline ?? Number.POSITIVE_INFINITY, Date.now() + call.timeoutMs);
   let text = '';
   let issues: ClassifyIssue[] = [];
@@ -64,7 +85,7 @@ export async function classify<T>(client: LLMClient, messages: readonly Message[
       ({ text } = await client.generate(conversation, {
         ...call,
         model,
-        responseFormat: call.responseFormat ?? { type: 'json_object' },
+        responseFormat: call.responseFormat ?? responseFormatFor(client, model, jsonSchema),
         maxTokens: call.maxTokens ?? 512,
         timeoutMs: undefined,
         deadline,

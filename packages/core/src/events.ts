@@ -1,6 +1,6 @@
 import type { RouterError } from './errors.ts';
 import type { BreakerState } from './reliability/breaker.ts';
-import type { FinishReason, Operation, Usage } from './types.ts';
+import type { CallOptions, Completion, EmbedOptions, Embeddings, FinishReason, Message, Operation, Usage } from './types.ts';
 
 interface CallEventBase {
   /** Unique per call within the process; pairs a call's start with its end. */
@@ -14,10 +14,25 @@ interface CallEventBase {
   inputChars: number;
 }
 
+/**
+ * The call as the caller made it, for listeners that record request settings
+ * or (opted in) content. It holds message text and headers that may carry
+ * credentials, so events hand it out through a function: serialising an event
+ * (as the timing log's JSON lines do) never writes it.
+ */
+export interface CallRequest {
+  options: CallOptions | EmbedOptions;
+  /** Chat calls. */
+  messages?: readonly Message[];
+  /** Embed calls. */
+  input?: string | readonly string[];
+}
+
 export interface CallStartEvent extends CallEventBase {
   type: 'call-start';
   /** Number of embedding inputs (embed only). */
   inputs?: number;
+  request: () => CallRequest;
 }
 
 export interface FirstChunkEvent extends CallEventBase {
@@ -38,6 +53,8 @@ export interface CallEndEvent extends CallEventBase {
   finishReason?: FinishReason;
   usage?: Usage;
   inputs?: number;
+  /** What the call returned (the served model, the text); a function for the same reason as `request`. */
+  result: () => Completion | Embeddings;
 }
 
 export interface CallErrorEvent extends CallEventBase {

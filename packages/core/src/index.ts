@@ -29,7 +29,6 @@ export type {
   Usage,
   UserMessage,
 } from './types.ts';
-export { toToolCall } from './tool-calls.ts';
 export {
   AbortedError,
   BackendError,
@@ -52,9 +51,6 @@ export { CompletionStream } from './stream.ts';
 export type { FinishPart, StreamMode, StreamPart, StreamProducer, StreamSink } from './stream.ts';
 export { CallScope } from './scope.ts';
 export type { ScopeContext } from './scope.ts';
-export { createBackend } from './backend.ts';
-export { headerProblems, headerValueProblem } from './header-check.ts';
-export type { HeaderProblem } from './header-check.ts';
 export type {
   Backend,
   BackendCall,
@@ -64,7 +60,6 @@ export type {
   ErrorContext,
   GenerateOutput,
 } from './backend.ts';
-export { validateCall, validateEmbed } from './validate.ts';
 export { createRouter } from './router.ts';
 export type {
   ExactRule,
@@ -88,6 +83,7 @@ export type {
   BreakerEvent,
   CallEndEvent,
   CallErrorEvent,
+  CallRequest,
   CallStartEvent,
   FallbackEvent,
   FirstChunkEvent,

@@ -1,6 +1,6 @@
 import { lacking, neededCapabilities } from './capabilities.ts';
-import { ConfigurationError, NoRouteError, toRouterError, type RouterError } from './errors.ts';
-import { emit, type CallStartEvent, type RouterListener } from './events.ts';
+import { ConfigurationError, InvalidRequestError, NoRouteError, toRouterError, type RouterError } from './errors.ts';
+import { emit, type CallRequest, type CallStartEvent, type RouterListener } from './events.ts';
 import type { BreakerState } from './reliability/breaker.ts';
 import { createChainClient, type BackendPolicy, type ChainLink, type FallbackTarget, type RouteClient, type RoutePolicy } from './reliability/chain.ts';
 import { setupAliases, type AliasExplanation, type ModelAlias } from './routing/alias-route.ts';
@@ -9,7 +9,7 @@ import { CompletionStream, openView, settled, textOf } from './stream.ts';
 import { createTimingLog, timingLogFormatFromEnv, type TimingLogFormat } from './timing-log.ts';
 import { markTyped, raisesTypedErrors } from './typed-clients.ts';
 import type { CallOptions, Capability, Completion, EmbedOptions, Embeddings, LLMClient, Message, Operation } from './types.ts';
-import { validateCall, validateEmbed } from './validate.ts';
+import { validateOptions } from './validate-options.ts';
 
 /** Routes model ids that start with `prefix`. */
 export interface PrefixRule {
@@ -241,13 +241,25 @@ function route(table: CompiledTable, model: string): { backend: string; rule: Co
   return table.default === undefined ? undefined : { backend: table.default, rule: undefined };
 }
 
+/**
+ * What the router checks before it routes: the options, and that there are messages. The backend
+ * (every `createBackend` adapter) checks each message before the network; checking them twice would
+ * cost every call and the main bundle the same work again.
+ */
+function checkRouted(messages: readonly Message[], options: CallOptions): void {
+  validateOptions(options);
+  if (!Array.isArray(messages) || messages.length === 0) {
+    throw new InvalidRequestError('messages', 'must be a non-empty array of { role, content }.', { model: options.model });
+  }
+}
+
 /** Characters of text in the messages (images count none): a size for events, never the text. */
 function messageChars(messages: readonly Message[]): number {
   let chars = 0;
   for (const message of messages) {
-    const { content } = message;
+    const content: unknown = message?.content;
     if (typeof content === 'string') chars += content.length;
-    else for (const part of content) if (part.type === 'text') chars += part.text.length;
+    else if (Array.isArray(content)) for (const part of content) if (typeof part?.text === 'string') chars += part.text.length;
   }
   return chars;
 }
@@ -320,12 +332,13 @@ export function createRouter(config: RouterConfig): Router {
 
   /** Runs one call with its start, and its end or error, reported to the listeners. */
   const observe = async <R extends Completion | Embeddings>(
-    base: Omit<CallStartEvent, 'type'>,
+    base: Omit<CallStartEvent, 'type' | 'request'>,
+    request: CallRequest,
     run: (callId: number) => Promise<R>,
     outputChars: (result: R) => number,
   ): Promise<R> => {
     const started = performance.now();
-    emit(listeners, { type: 'call-start', ...base });
+    emit(listeners, { type: 'call-start', ...base, request: () => request });
     try {
       const result = await run(base.callId);
       emit(listeners, {
@@ -338,6 +351,7 @@ export function createRouter(config: RouterConfig): Router {
         attempts: result.attempts,
         ...('finishReason' in result && { finishReason: result.finishReason }),
         ...(result.usage && { usage: result.usage }),
+        result: () => result,
       });
       return result;
     } catch (error) {
@@ -394,19 +408,19 @@ export function createRouter(config: RouterConfig): Router {
     },
 
     async generate(messages: readonly Message[], options: CallOptions): Promise<Completion> {
-      validateCall(messages, options);
+      checkRouted(messages, options);
       const target = resolve(options.model, 'generate');
       const call = (callId?: number) => served(target, options.model, target.client.generate(messages, scoped(target, options), callId));
       // Without subscribers the router adds nothing else to the call.
       if (listeners.length === 0) return call();
       const base = { callId: ++nextCallId, operation: 'generate' as const, backend: target.name, model: options.model, inputChars: messageChars(messages) };
-      return observe(base, call, (completion) => completion.text.length);
+      return observe(base, { options, messages }, call, (completion) => completion.text.length);
     },
 
     stream(messages: readonly Message[], options: CallOptions): CompletionStream {
       let target: Target;
       try {
-        validateCall(messages, options);
+        checkRouted(messages, options);
         target = resolve(options.model, 'stream');
       } catch (error) {
         return CompletionStream.failed(error);
@@ -416,15 +430,16 @@ export function createRouter(config: RouterConfig): Router {
     },
 
     async embed(input: string | readonly string[], options: EmbedOptions): Promise<Embeddings> {
-      validateEmbed(input, options);
+      validateOptions(options);
+      if (typeof input !== 'string' && !Array.isArray(input)) throw new InvalidRequestError('input', 'must be a non-empty string or a non-empty array of strings.', { model: options.model });
       const target = resolve(options.model, 'embed');
       const call = (callId?: number) => served(target, options.model, target.client.embed(input, scoped(target, options), callId));
       if (listeners.length === 0) return call();
       const inputs = typeof input === 'string' ? [input] : input;
       let inputChars = 0;
-      for (const text of inputs) inputChars += text.length;
+      for (const text of inputs) inputChars += typeof text === 'string' ? text.length : 0;
       const base = { callId: ++nextCallId, operation: 'embed' as const, backend: target.name, model: options.model, inputChars, inputs: inputs.length };
-      return observe(base, call, () => 0);
+      return observe(base, { options, input }, call, () => 0);
     },
   };
   return markTyped(router);
@@ -514,7 +529,7 @@ function observedStream(listeners: readonly RouterListener[], target: Target, me
       sink.reject(typed);
       return typed;
     };
-    emit(listeners, { type: 'call-start', ...base });
+    emit(listeners, { type: 'call-start', ...base, request: () => ({ options, messages }) });
     const inner = servedStream(target, options.model, target.client.stream(messages, scoped(target, options), base.callId));
     // An abort ends the call while nobody reads: report it and settle the completion then, not at the next read.
     settled(inner).catch(reportError);
@@ -543,6 +558,7 @@ function observedStream(listeners: readonly RouterListener[], target: Target, me
         attempts: completion.attempts,
         finishReason: completion.finishReason,
         ...(completion.usage && { usage: completion.usage }),
+        result: () => completion,
       });
       sink.resolve(completion);
     } catch (error) {

@@ -22,6 +22,9 @@ export class CallScope {
   #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   #phaseTimer: ReturnType<typeof setTimeout> | undefined;
   #phase: TimeoutPhase | undefined;
+  #phaseMs = 0;
+  /** When the armed phase expires (epoch ms); re-arming only moves this, the timer catches up when it fires. */
+  #phaseDue = 0;
   /** The budget the deadline came from, for the timeout's message. */
   readonly #budgetMs: number;
   /** Absolute deadline in epoch milliseconds, if any. */
@@ -81,18 +84,34 @@ export class CallScope {
   /**
    * Arms a timer for one phase of a stream (first chunk, or idle between
    * chunks); arming the same phase again restarts its clock. Cheap enough per
-   * chunk: the timer is refreshed, not recreated.
+   * chunk: re-arming only records the new due time, and the one timer, when
+   * it fires early, waits again for the rest. (Node's `Timeout.refresh()`
+   * would do the same, but a web runtime's `setTimeout` returns a number.)
    */
   armPhaseTimer(phase: TimeoutPhase, ms: number): void {
-    if (this.#phaseTimer !== undefined && this.#phase === phase) {
-      this.#phaseTimer.refresh();
+    const due = Date.now() + ms;
+    if (this.#phaseTimer !== undefined && this.#phase === phase && this.#phaseMs === ms) {
+      this.#phaseDue = due;
       return;
     }
     this.clearPhaseTimer();
     this.#phase = phase;
+    this.#phaseMs = ms;
+    this.#phaseDue = due;
+    this.#phaseTimer = setTimeout(() => this.#phaseTimerFired(), ms);
+  }
+
+  #phaseTimerFired(): void {
+    const left = this.#phaseDue - Date.now();
+    if (left > 0) {
+      this.#phaseTimer = setTimeout(() => this.#phaseTimerFired(), left);
+      return;
+    }
+    const phase = this.#phase!;
+    this.#phaseTimer = undefined;
     // A slow first chunk is where a cold start shows, so it carries the backend's hint too.
     const hint = phase === 'first-chunk' ? this.#context.timeoutHint : undefined;
-    this.#phaseTimer = setTimeout(() => this.abort(new TimeoutError(phase, ms, { ...this.#errorContext(), hint })), ms);
+    this.abort(new TimeoutError(phase, this.#phaseMs, { ...this.#errorContext(), hint }));
   }
 
   clearPhaseTimer(): void {

@@ -82,10 +82,17 @@ export function createTimingLog(options: TimingLogOptions = {}): RouterListener 
 
 /**
  * Reads `ROUTER_LLM_TIMING` (or the seed's `CHAT_LLM_TIMING`): `1`/`true`/`text`
- * for text lines, `json` for JSON lines; anything else, or unset, is off.
+ * for text lines, `json` for JSON lines; anything else, or unset, is off. An
+ * environment the process may not read (Deno without `--allow-env` throws on
+ * access) is off too: creating a router must not need that permission.
  */
 export function timingLogFormatFromEnv(env: Record<string, string | undefined> | undefined = globalThis.process?.env): TimingLogFormat | undefined {
-  const value = (env?.ROUTER_LLM_TIMING ?? env?.CHAT_LLM_TIMING)?.trim().toLowerCase();
+  let value: string | undefined;
+  try {
+    value = (env?.ROUTER_LLM_TIMING ?? env?.CHAT_LLM_TIMING)?.trim().toLowerCase();
+  } catch {
+    return undefined;
+  }
   if (value === 'json') return 'json';
   if (value === '1' || value === 'true' || value === 'text' || value === 'on') return 'text';
   return undefined;

@@ -1,4 +1,5 @@
 import { InvalidRequestError } from './errors.ts';
+import { validateOptions } from './validate-options.ts';
 import type { CallOptions, EmbedOptions, Message } from './types.ts';
 
 const roles: ReadonlySet<string> = new Set(['system', 'user', 'assistant', 'tool']);
@@ -8,25 +9,6 @@ const toolChoices: ReadonlySet<string> = new Set(['auto', 'none', 'required']);
 const toolName = /^[a-zA-Z0-9_-]{1,64}$/;
 const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
-function checkBase(options: { model?: unknown; timeoutMs?: unknown; deadline?: unknown; extraBody?: unknown } | undefined): void {
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidRequestError('options', 'must be an object with at least a `model`.');
-  }
-  if (typeof options.model !== 'string' || options.model.trim() === '') {
-    throw new InvalidRequestError('options.model', 'is required: a non-empty model id string.');
-  }
-  const { model } = options;
-  if (options.timeoutMs !== undefined && !(typeof options.timeoutMs === 'number' && options.timeoutMs > 0)) {
-    throw new InvalidRequestError('options.timeoutMs', `must be a positive number of milliseconds (got ${String(options.timeoutMs)}).`, { model });
-  }
-  if (options.deadline !== undefined && !(typeof options.deadline === 'number' && Number.isFinite(options.deadline))) {
-    throw new InvalidRequestError('options.deadline', 'must be an epoch time in milliseconds.', { model });
-  }
-  if (options.extraBody !== undefined && (options.extraBody === null || typeof options.extraBody !== 'object' || Array.isArray(options.extraBody))) {
-    throw new InvalidRequestError('options.extraBody', 'must be a plain object.', { model });
-  }
-}
-
 function checkPositiveNumber(field: string, value: unknown, model: string): void {
   if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
     throw new InvalidRequestError(field, `must be a positive number (got ${String(value)}).`, { model });
@@ -35,7 +17,7 @@ function checkPositiveNumber(field: string, value: unknown, model: string): void
 
 /** Rejects bad input before any backend is called, naming the field at fault. */
 export function validateCall(messages: readonly Message[], options: CallOptions): void {
-  checkBase(options);
+  validateOptions(options);
   const { model } = options;
   if (!Array.isArray(messages) || messages.length === 0) {
     throw new InvalidRequestError('messages', 'must be a non-empty array of { role, content }.', { model });
@@ -174,7 +156,7 @@ function checkTools(options: CallOptions, model: string): void {
 
 /** Rejects an empty or non-string embedding input before any backend is called. */
 export function validateEmbed(input: string | readonly string[], options: EmbedOptions): void {
-  checkBase(options);
+  validateOptions(options);
   const { model } = options;
   if (typeof input === 'string') {
     if (input.length === 0) throw new InvalidRequestError('input', 'must not be an empty string.', { model });

@@ -4,13 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   AbortedError,
   BackendError,
-  createBackend,
   StreamInterruptedError,
   TimeoutError,
   UnsupportedOperationError,
   type BackendCall,
   type StreamPart,
 } from '../src/index.ts';
+import { createBackend } from '../src/adapter.ts';
 
 const msgs = [{ role: 'user' as const, content: 'hello' }];
 

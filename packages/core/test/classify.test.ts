@@ -3,11 +3,11 @@ import { classify } from '../src/classify.ts';
 import {
   BackendError,
   ClassifyError,
-  createBackend,
   type BackendCall,
   type Message,
   type StandardSchemaV1,
 } from '../src/index.ts';
+import { createBackend } from '../src/adapter.ts';
 
 type Intent = { label: 'attack' | 'talk' | 'move'; confidence: number };
 const labels = new Set(['attack', 'talk', 'move']);

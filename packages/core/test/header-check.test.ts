@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { headerProblems, headerValueProblem } from '../src/index.ts';
+import { headerProblems, headerValueProblem } from '../src/adapter.ts';
 
 describe('headerProblems', () => {
   it('accepts absent headers and plain header objects', () => {

@@ -1,4 +1,5 @@
-import { createBackend, type Backend, type BackendCall, type StreamPart } from '../src/index.ts';
+import { type Backend, type BackendCall, type StreamPart } from '../src/index.ts';
+import { createBackend } from '../src/adapter.ts';
 
 export interface InMemoryOptions {
   name?: string;

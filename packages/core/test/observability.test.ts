@@ -31,6 +31,17 @@ describe('hooks', () => {
     expect(JSON.stringify(events)).not.toContain('butler');
   });
 
+  it('hands out the request and the result through functions, which serialising skips', async () => {
+    const events: RouterEvent[] = [];
+    await routerWith((e) => events.push(e)).generate(msgs, { model: 'big-model', temperature: 0.3 });
+    const [start, end] = events;
+    if (start?.type !== 'call-start' || end?.type !== 'call-end') throw new Error('expected call-start and call-end');
+    expect(start.request().messages?.[1]?.content).toBe(SECRET);
+    expect(start.request().options).toMatchObject({ temperature: 0.3 });
+    expect(end.result()).toMatchObject({ text: 'Once upon a time', model: 'big-model' });
+    expect(JSON.stringify(events)).not.toContain('butler');
+  });
+
   it('stream emits start, first chunk and end with time to first chunk', async () => {
     const events: RouterEvent[] = [];
     const completion = await routerWith((e) => events.push(e)).stream(msgs, { model: 'big-model' }).collect();

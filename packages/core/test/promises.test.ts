@@ -3,7 +3,6 @@ import {
   AbortedError,
   BackendError,
   CompletionStream,
-  createBackend,
   createRouter,
   RouterError,
   UnsupportedOperationError,
@@ -12,6 +11,7 @@ import {
   type RouterEvent,
   type StreamPart,
 } from '../src/index.ts';
+import { createBackend } from '../src/adapter.ts';
 import { ConcurrencyLimiter } from '../src/reliability.ts';
 import { inMemoryBackend } from './in-memory-backend.ts';
 

@@ -1,7 +1,8 @@
-import { ConfigurationError, headerValueProblem } from '@router/core';
+import { ConfigurationError } from '@router/core';
+import { headerValueProblem } from '@router/core/adapter';
 import { createOpenAICompatibleBackend } from '@router/openai-compatible';
 import type { OpenAICompatibleBackend, OpenAICompatibleSettings, RequestOptions } from '@router/openai-compatible';
-import { defaultBaseURL, defaultPlanUnits } from './settings.ts';
+import { defaultBaseURL, defaultCapabilities, defaultPlanUnits } from './settings.ts';
 import type { FeatherlessExtraBody, FeatherlessSettings } from './settings.ts';
 import { unitsForModel } from './units.ts';
 
@@ -25,6 +26,18 @@ function costRule(unitCost: FeatherlessSettings['unitCost']): (model: string) =>
   if (unitCost === undefined) return unitsForModel;
   if (typeof unitCost === 'function') return (model) => unitCost(model) ?? unitsForModel(model);
   return (model) => (Object.hasOwn(unitCost, model) ? (unitCost[model] as number) : unitsForModel(model));
+}
+
+/** `toolModels` as a predicate; a setting of the wrong kind is a problem. */
+function toolModelRule(toolModels: FeatherlessSettings['toolModels'], name: string, problems: string[]): ((model: string) => boolean) | undefined {
+  if (toolModels === undefined) return undefined;
+  if (typeof toolModels === 'function') return (model) => toolModels(model) === true;
+  if (Array.isArray(toolModels) && toolModels.every((model) => typeof model === 'string')) {
+    const ids = new Set<string>(toolModels);
+    return (model) => ids.has(model);
+  }
+  problems.push(`${name}: toolModels must be a list of model ids or a function of the model id.`);
+  return undefined;
 }
 
 function statusHint(status: number, model: string, planUnits: number, costOf: (model: string) => number): string | undefined {
@@ -69,6 +82,7 @@ export function createFeatherlessBackend(settings: FeatherlessSettings = {}): Fe
     else problems.push(`${name}: ${setting} ${problem}`);
   }
   const { headers } = settings;
+  const toolModel = toolModelRule(settings.toolModels, name, problems);
 
   const base: OpenAICompatibleSettings<FeatherlessExtraBody> = {
     name,
@@ -82,7 +96,8 @@ export function createFeatherlessBackend(settings: FeatherlessSettings = {}): Fe
     },
     // Anything but an object is passed on as given, for the base adapter to report.
     headers: headers === undefined || (typeof headers === 'object' && headers !== null && !Array.isArray(headers)) ? { ...attribution, ...headers } : headers,
-    capabilities: { embeddings: true, jsonMode: true, usage: true },
+    capabilities: { ...defaultCapabilities, ...(toolModel ? { tools: true } : {}), ...settings.capabilities },
+    ...(toolModel ? { modelCapabilities: (model: string) => ({ tools: toolModel(model) }) } : {}),
     costOf,
     hints: { status: (status, context) => statusHint(status, context.model, planUnits, costOf) },
     fetch: settings.fetch,

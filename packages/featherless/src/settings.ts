@@ -1,4 +1,4 @@
-import type { CallOptions } from '@router/core';
+import type { BackendCapabilities, CallOptions } from '@router/core';
 import type { FetchFunction } from '@router/openai-compatible';
 
 /** Hugging Face ids served by Featherless (open: any id works). */
@@ -51,7 +51,30 @@ export interface FeatherlessSettings {
    * no size in the id: 1). A map by exact id, or a function returning undefined to keep the rule.
    */
   unitCost?: Readonly<Record<string, number>> | ((model: string) => number | undefined);
+  /**
+   * The models that call tools (Featherless parses tool calls for some model families, Qwen 3 among
+   * them, not for every model): a list of exact ids, or a predicate. Given, the backend declares
+   * `tools: true` and refuses a call with tools to any other model before the network
+   * (`UnsupportedOperationError`, `capability: 'tools'`). Default: none, so `tools: false`.
+   */
+  toolModels?: readonly string[] | ((model: string) => boolean);
+  /** What the backend declares, over its defaults (see `defaultCapabilities`) and what `toolModels` implies. */
+  capabilities?: Partial<BackendCapabilities>;
 }
 
 export const defaultBaseURL = 'https://api.featherless.ai/v1';
+/**
+ * What Featherless is declared to do unless settings say more. Tools depend on the model (`toolModels`);
+ * images, reasoning settings and schema-enforced output are not documented for its API, so they are off
+ * until declared (reasoning text from thinking models is read either way).
+ */
+export const defaultCapabilities: Readonly<BackendCapabilities> = {
+  embeddings: true,
+  jsonMode: true,
+  usage: true,
+  tools: false,
+  images: false,
+  reasoning: false,
+  structuredOutputs: false,
+};
 export const defaultPlanUnits = 4;

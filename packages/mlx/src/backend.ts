@@ -1,7 +1,7 @@
 import { RouterError } from '@router/core';
 import { createOpenAICompatibleBackend } from '@router/openai-compatible';
 import type { OpenAICompatibleBackend, OpenAICompatibleSettings, RequestOptions } from '@router/openai-compatible';
-import { coldStartBudgetMs, defaultBaseURLs, defaultFirstChunkTimeoutMs } from './settings.ts';
+import { coldStartBudgetMs, defaultBaseURLs, defaultCapabilities, defaultFirstChunkTimeoutMs } from './settings.ts';
 import type { MlxExtraBody, MlxServer, MlxSettings } from './settings.ts';
 
 /** What `health()` found. It never throws: a failed check is `ok: false` with the typed error. */
@@ -56,8 +56,8 @@ export function createMlxBackend(settings: MlxSettings = {}): MlxBackend {
     baseURL: settings.baseURL ?? (() => process.env.MLX_BASE_URL || defaultBaseURLs[server]),
     // mlx-omni-server reads sampler extras from a literal `extra_body` key; mlx_lm.server from the top level.
     ...(omni ? { extraBodyKey: 'extra_body' } : {}),
-    // mlx_lm.server has no embeddings route and does not constrain output to JSON.
-    capabilities: { embeddings: omni, jsonMode: omni, usage: true },
+    capabilities: { ...defaultCapabilities[server], ...settings.capabilities },
+    ...(settings.modelCapabilities ? { modelCapabilities: settings.modelCapabilities } : {}),
     // A model loads (and may download) on its first call: every budget leaves room for that.
     defaults: { firstChunkTimeoutMs, timeoutMs: coldStartBudgetMs, streamTimeoutMs: firstChunkTimeoutMs + coldStartBudgetMs, embedTimeoutMs: coldStartBudgetMs },
     timeoutHint: coldStartAdvice(server),

@@ -1,4 +1,4 @@
 export { createMlxBackend } from './backend.ts';
 export type { MlxBackend, MlxHealth } from './backend.ts';
-export { defaultBaseURLs, defaultFirstChunkTimeoutMs } from './settings.ts';
+export { defaultBaseURLs, defaultCapabilities, defaultFirstChunkTimeoutMs } from './settings.ts';
 export type { MlxExtraBody, MlxModelId, MlxServer, MlxSettings } from './settings.ts';

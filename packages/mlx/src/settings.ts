@@ -1,4 +1,5 @@
-import type { FetchFunction } from '@router/openai-compatible';
+import type { BackendCapabilities } from '@router/core';
+import type { FetchFunction, ModelCapabilities } from '@router/openai-compatible';
 
 /** The local MLX server this backend talks to. */
 export type MlxServer = 'mlx-omni-server' | 'mlx_lm.server';
@@ -38,6 +39,13 @@ export interface MlxSettings {
   /** Merged into every chat request (sampler extras); a call's `extraBody` wins. */
   defaultExtraBody?: MlxExtraBody;
   /**
+   * What the server can do, over its defaults (see `defaultCapabilities`): e.g. `{ images: true }` for
+   * an mlx-omni-server build that serves vision models.
+   */
+  capabilities?: Partial<BackendCapabilities>;
+  /** Narrows `capabilities` per model (a model without tool calling): such a call fails before the network. */
+  modelCapabilities?: (model: string) => ModelCapabilities | undefined;
+  /**
    * Time-to-first-chunk budget for streams when the call sets none. Default 600 000 ms (10 minutes):
    * the first call to a model loads, and may download, it.
    */
@@ -48,6 +56,17 @@ export interface MlxSettings {
 export const defaultFirstChunkTimeoutMs = 600_000;
 /** Budget of a generate or embed call that sets none (and what a stream gets past its first chunk): a cold start's load and the answer. */
 export const coldStartBudgetMs = 900_000;
+
+/**
+ * What each server can do. Both parse tool calls for models whose chat template has them; neither
+ * takes images (mlx-omni-server lists vision as in progress) or a reasoning setting (reasoning text
+ * from thinking models is still read: mlx_lm.server sends it as `reasoning`). Only mlx-omni-server has
+ * embeddings, and only it constrains output to a `json_schema`; mlx_lm.server ignores `response_format`.
+ */
+export const defaultCapabilities: Readonly<Record<MlxServer, BackendCapabilities>> = {
+  'mlx-omni-server': { embeddings: true, jsonMode: true, usage: true, tools: true, images: false, reasoning: false, structuredOutputs: true },
+  'mlx_lm.server': { embeddings: false, jsonMode: false, usage: true, tools: true, images: false, reasoning: false, structuredOutputs: false },
+};
 
 export const defaultBaseURLs: Readonly<Record<MlxServer, string>> = {
   'mlx-omni-server': 'http://localhost:10240/v1',

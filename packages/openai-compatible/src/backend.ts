@@ -1,13 +1,17 @@
-import { BackendError, CallScope, ConfigurationError, createBackend, headerProblems, RouterError } from '@router/core';
-import type { Backend, BackendCall, BackendEmbedCall, ErrorContext } from '@router/core';
+import { BackendError, CallScope, ConfigurationError, RouterError } from '@router/core';
+import { createBackend, headerProblems } from '@router/core/adapter';
+import type { Backend, BackendCall, BackendCapabilities, BackendEmbedCall, ErrorContext } from '@router/core';
 import type OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, EmbeddingCreateParams } from 'openai/resources';
 import { baseURLProblem, lazyClient, sdkTimeout } from './client.ts';
+import { embedEach, type EmbeddedPart } from './embed-each.ts';
 import { errorInResponse, mapSdkError, type ErrorMappingContext } from './errors.ts';
 import { helperURL } from './helper-url.ts';
+import { refuseForModel } from './model-capabilities.ts';
 import { chatBody, embedBody, reservedChatFields, reservedFieldIn } from './request.ts';
-import { toFinishReason, toStreamParts, toUsage } from './response.ts';
-import type { ModelInfo, OpenAICompatibleSettings, RequestOptions } from './settings.ts';
+import { toGenerateOutput, toStreamParts, toUsage } from './response.ts';
+import type { WireCompletion } from './response.ts';
+import type { MaxTokensField, ModelInfo, OpenAICompatibleSettings, ReasoningField, RequestOptions } from './settings.ts';
 
 /**
  * Whether the SDK needs the call's signal: the caller can abort, or a stream
@@ -20,6 +24,22 @@ function needsSignal({ options }: BackendCall | BackendEmbedCall): boolean {
   const limits = options as Partial<Pick<BackendCall['options'], 'firstChunkTimeoutMs' | 'idleTimeoutMs'>>;
   return options.signal !== undefined || limits.firstChunkTimeoutMs !== undefined || limits.idleTimeoutMs !== undefined;
 }
+
+/**
+ * What a server speaking the OpenAI wire is taken to support unless its settings say otherwise. The
+ * adapter maps tools, images and reasoning to the standard fields; whether the model behind them
+ * understands them is the model's business, and a server that does not answers 400. Structured
+ * outputs stay off: whether a `json_schema` is enforced, not only asked for, depends on the server.
+ */
+export const defaultCapabilities: Readonly<BackendCapabilities> = {
+  embeddings: true,
+  jsonMode: true,
+  usage: true,
+  tools: true,
+  images: true,
+  reasoning: true,
+  structuredOutputs: false,
+};
 
 /** Budget of a helper request (`listModels`, `getJSON`) whose caller sets none. */
 const defaultHelperTimeoutMs = 30_000;
@@ -36,6 +56,9 @@ export interface OpenAICompatibleBackend extends Backend {
    */
   getJSON<T = unknown>(path: string, options?: RequestOptions): Promise<T>;
 }
+
+const maxTokensFields: readonly unknown[] = ['max_tokens', 'max_completion_tokens'] satisfies MaxTokensField[];
+const reasoningFields: readonly unknown[] = ['reasoning_effort', 'reasoning'] satisfies ReasoningField[];
 
 /** Everything wrong with the settings, so wrappers can report their own problems and these at once. */
 export function checkSettings(settings: OpenAICompatibleSettings<object>): string[] {
@@ -62,6 +85,19 @@ export function checkSettings(settings: OpenAICompatibleSettings<object>): strin
   if (settings.extraBodyKey !== undefined && (typeof settings.extraBodyKey !== 'string' || settings.extraBodyKey === '')) {
     problems.push(`${label}: extraBodyKey must be a non-empty string.`);
   }
+  const concurrency = settings.stringEmbeddingInput?.concurrency;
+  if (settings.stringEmbeddingInput !== undefined && !(Number.isInteger(concurrency) && (concurrency as number) > 0)) {
+    problems.push(`${label}: stringEmbeddingInput.concurrency must be a positive integer (got ${String(concurrency)}).`);
+  }
+  if (settings.maxTokensField !== undefined && !maxTokensFields.includes(settings.maxTokensField)) {
+    problems.push(`${label}: maxTokensField must be "max_tokens" or "max_completion_tokens" (got ${JSON.stringify(settings.maxTokensField)}).`);
+  }
+  if (settings.modelCapabilities !== undefined && typeof settings.modelCapabilities !== 'function') {
+    problems.push(`${label}: modelCapabilities must be a function of the model id.`);
+  }
+  if (settings.reasoningField !== undefined && !reasoningFields.includes(settings.reasoningField)) {
+    problems.push(`${label}: reasoningField must be "reasoning_effort" or "reasoning" (got ${JSON.stringify(settings.reasoningField)}).`);
+  }
   return problems;
 }
 
@@ -82,6 +118,8 @@ export function createOpenAICompatibleBackend<ExtraBody extends object = Record<
   const shaping = {
     defaultExtraBody: settings.defaultExtraBody as Record<string, unknown> | undefined,
     extraBodyKey: settings.extraBodyKey,
+    maxTokensField: settings.maxTokensField ?? 'max_tokens',
+    reasoningField: settings.reasoningField ?? 'reasoning_effort',
   };
 
   const errorContext = (context: ErrorContext): ErrorMappingContext => ({ ...context, url: client.displayURL, hints: settings.hints });
@@ -99,13 +137,14 @@ export function createOpenAICompatibleBackend<ExtraBody extends object = Record<
   };
 
   const chatRequest = (call: BackendCall, stream: boolean): Record<string, unknown> => {
+    if (settings.modelCapabilities) refuseForModel(call, name, settings.modelCapabilities(call.options.model));
     const body = chatBody(call, stream, shaping);
     return settings.transformRequest ? settings.transformRequest(body, { operation: 'chat', model: call.options.model, stream }) : body;
   };
 
   const backend = createBackend({
     name,
-    capabilities: { embeddings: true, jsonMode: true, usage: true, ...settings.capabilities },
+    capabilities: { ...defaultCapabilities, ...settings.capabilities },
     ...(settings.defaults ? { defaults: settings.defaults } : {}),
     ...(settings.timeoutHint ? { timeoutHint: settings.timeoutHint } : {}),
     ...(settings.costOf ? { costOf: settings.costOf } : {}),
@@ -121,30 +160,32 @@ export function createOpenAICompatibleBackend<ExtraBody extends object = Record<
       if (!choice) {
         throw new BackendError(`${name}: the response contained no choices.`, { backend: name, model: call.options.model, isRetryable: true });
       }
-      return {
-        text: choice.message?.content ?? '',
-        finishReason: toFinishReason(choice.finish_reason),
-        usage: toUsage(completion.usage),
-        model: completion.model || undefined,
-      };
+      return toGenerateOutput(completion as WireCompletion, choice as NonNullable<WireCompletion['choices']>[number], !call.options.reasoning?.exclude);
     },
 
     stream(call) {
       const body = chatRequest(call, true) as unknown as ChatCompletionCreateParamsStreaming;
       const options = sdkOptions(call);
-      return toStreamParts(client.get().chat.completions.create(body, options), options.signal ? undefined : call.signal);
+      return toStreamParts(client.get().chat.completions.create(body, options), {
+        abortOn: options.signal ? undefined : call.signal,
+        keepReasoning: !call.options.reasoning?.exclude,
+      });
     },
 
     async embed(call) {
-      let body = embedBody(call);
-      if (settings.transformRequest) body = settings.transformRequest(body, { operation: 'embed', model: call.options.model, stream: false });
-      const response = await client.get().embeddings.create(body as unknown as EmbeddingCreateParams, sdkOptions(call));
-      const data = [...(response.data ?? [])].sort((a, b) => a.index - b.index);
-      return {
-        embeddings: data.map((item) => item.embedding),
-        usage: toUsage(response.usage),
-        model: response.model || undefined,
+      const request = async (input: string | readonly string[]): Promise<EmbeddedPart> => {
+        let body = embedBody(call, input);
+        if (settings.transformRequest) body = settings.transformRequest(body, { operation: 'embed', model: call.options.model, stream: false });
+        const response = await client.get().embeddings.create(body as unknown as EmbeddingCreateParams, sdkOptions(call));
+        const data = [...(response.data ?? [])].sort((a, b) => a.index - b.index);
+        return {
+          embeddings: data.map((item) => item.embedding),
+          usage: toUsage(response.usage),
+          model: response.model || undefined,
+        };
       };
+      const oneByOne = settings.stringEmbeddingInput;
+      return oneByOne ? embedEach(call.input, oneByOne.concurrency, request) : request(call.input);
     },
   });
 

@@ -114,7 +114,7 @@ function detailOf(error: APIError): string {
 function statusError(error: APIError & { status: number }, context: ErrorMappingContext): BackendError {
   const { backend, model } = context;
   const detail = truncate(detailOf(error), maxMessageDetail);
-  const message = withHint(`${backend}: HTTP ${error.status}: ${detail}`, context.hints?.status?.(error.status, context));
+  const message = withHint(`${backend}: HTTP ${error.status}: ${detail}`, context.hints?.status?.(error.status, context, detail));
   return new BackendError(message, {
     backend,
     model,

@@ -1,7 +1,17 @@
 import type { BackendCapabilities, BackendDefinition, ErrorContext, RouterError } from '@router/core';
+import type { ModelCapabilities } from './model-capabilities.ts';
 
 /** A `fetch` implementation: the global one, undici's, or a wrapper (proxies, longer timeouts). */
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** The field `maxTokens` goes out as: OpenAI's reasoning models refuse `max_tokens` and take `max_completion_tokens`. */
+export type MaxTokensField = 'max_tokens' | 'max_completion_tokens';
+
+/**
+ * How the server takes `reasoning` settings: `reasoning_effort` (OpenAI, vLLM, Ollama: an effort only)
+ * or a `reasoning` object `{ effort, max_tokens, exclude }` (OpenRouter and servers that copy it).
+ */
+export type ReasoningField = 'reasoning_effort' | 'reasoning';
 
 /** Which request a body belongs to, for `transformRequest`. */
 export interface RequestContext {
@@ -18,8 +28,8 @@ export interface ErrorHints {
   closedMidResponse?: string;
   /** When Node's fetch (undici) gives up waiting: its own 300 s headers and body timeouts. */
   fetchTimeout?: string;
-  /** Advice for one HTTP status, e.g. Featherless 429 (plan concurrency). */
-  status?: (status: number, context: ErrorContext) => string | undefined;
+  /** Advice for one HTTP status, e.g. Featherless 429 (plan concurrency); `detail` is the server's own message. */
+  status?: (status: number, context: ErrorContext, detail: string) => string | undefined;
 }
 
 export interface OpenAICompatibleSettings<ExtraBody extends object = Record<string, unknown>> {
@@ -46,8 +56,29 @@ export interface OpenAICompatibleSettings<ExtraBody extends object = Record<stri
   extraBodyKey?: string;
   /** Last change to a request body before it is sent (rename fields for an unusual server, drop unsupported ones). */
   transformRequest?: (body: Record<string, unknown>, context: RequestContext) => Record<string, unknown>;
-  /** Default: embeddings, JSON mode and usage all supported. */
+  /**
+   * The server takes one string per embeddings request (Ollama): a batch is sent as one request per
+   * input, at most `concurrency` at once, and the vectors come back in input order.
+   */
+  stringEmbeddingInput?: { concurrency: number };
+  /** Default `max_tokens`; `max_completion_tokens` for OpenAI's reasoning models (o-series, gpt-5), which refuse `max_tokens`. */
+  maxTokensField?: MaxTokensField;
+  /** Default `reasoning_effort`; `reasoning` for a server that takes OpenRouter's `reasoning` object (effort, budget, exclude). */
+  reasoningField?: ReasoningField;
+  /**
+   * What the server (and the models it serves) can do, over the defaults: embeddings, JSON mode, usage,
+   * tools, images and reasoning `true`; structured outputs `false` (whether a `json_schema` is enforced
+   * depends on the server). Declare `false` what your model lacks, so the call fails before the network
+   * and a router skips this backend for it.
+   */
   capabilities?: Partial<BackendCapabilities>;
+  /**
+   * Narrows `capabilities` per model, for a server whose models differ (tools on some, images on others):
+   * a call that needs what its model has `false` for fails with an `UnsupportedOperationError` (its
+   * `capability` set) before the network. Return undefined for no narrowing. A router still sees the
+   * backend-wide `capabilities` only, so it does not skip the backend ahead of time for such a model.
+   */
+  modelCapabilities?: (model: string) => ModelCapabilities | undefined;
   /** Default budgets applied when the caller sets none (e.g. a generous first-chunk budget for cold starts). */
   defaults?: BackendDefinition['defaults'];
   /** Appended to deadline timeout messages. */
@@ -73,4 +104,23 @@ export interface ModelInfo {
   ownedBy?: string;
   /** Unix seconds, when the server reports it. */
   created?: number;
+}
+
+/**
+ * The settings every thin backend on this package offers its users (the
+ * generator's template starts from these); a backend adds its own fields.
+ */
+export interface ProviderSettings<ExtraBody extends object = Record<string, unknown>> {
+  /** Backend name, used in metadata, error messages and routing. */
+  name?: string;
+  /** Bearer token; each backend says which environment variable it reads when this is not set. */
+  apiKey?: string;
+  /** Base URL including the version path. */
+  baseURL?: string;
+  /** Headers sent with every request. */
+  headers?: Record<string, string>;
+  /** Custom fetch, e.g. undici's with longer timeouts. */
+  fetch?: FetchFunction;
+  /** Merged into every chat request body; a call's `extraBody` wins on a key conflict. */
+  defaultExtraBody?: ExtraBody;
 }

@@ -6,5 +6,5 @@ testBackend({
   name: 'README example (Ollama)',
   dialect: 'openai',
   create: ({ baseURL, apiKey }) => createOllamaBackend({ baseURL, apiKey }),
-  capabilities: { embeddings: true, jsonMode: true, usage: true },
+  capabilities: { embeddings: true, jsonMode: true, usage: true, tools: true, images: true, reasoning: true },
 });

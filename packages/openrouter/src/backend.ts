@@ -1,6 +1,7 @@
 import { createOpenRouter, type OpenRouterProvider } from '@openrouter/ai-sdk-provider';
 import type { JSONObject, LanguageModelV4CallOptions } from '@ai-sdk/provider';
-import { ConfigurationError, createBackend, toToolCall, type BackendCall, type ToolCall } from '@router/core';
+import { ConfigurationError, type BackendCall, type ToolCall } from '@router/core';
+import { createBackend, toToolCall } from '@router/core/adapter';
 import { embedMany } from 'ai';
 import { createErrorMapper } from './errors.ts';
 import { embeddingUsageFrom, finishReasonFrom, providerMetadataFrom, usageFrom } from './metadata.ts';

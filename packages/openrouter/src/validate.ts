@@ -1,4 +1,5 @@
-import { ConfigurationError, headerProblems, headerValueProblem, InvalidRequestError } from '@router/core';
+import { ConfigurationError, InvalidRequestError } from '@router/core';
+import { headerProblems, headerValueProblem } from '@router/core/adapter';
 import type { OpenRouterBackendSettings } from './types.ts';
 
 /** One thing wrong with the input: where, and what (read as `${field} ${problem}`). */

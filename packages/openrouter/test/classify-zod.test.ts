@@ -1,6 +1,7 @@
 // Cross-check of core's `classify` with a real Standard Schema library. It lives here only because zod is
 // installed in this package; core itself has no dependency on any validator.
-import { ClassifyError, createBackend, type Message } from '@router/core';
+import { ClassifyError, type Message } from '@router/core';
+import { createBackend } from '@router/core/adapter';
 import { classify } from '@router/core/classify';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';

@@ -10,7 +10,7 @@ import { DIALECTS, type Simulator, type SimulatorOptions } from './simulator/typ
 export const DEFAULT_CLI_PORT = 8787;
 
 export const CLI_HELP: string = `router-sim — a local simulator of OpenAI-compatible LLM services (openai, openrouter,
-featherless, mlx, mlx-lm dialects) with deterministic replies and fault injection.
+featherless, mlx, mlx-lm, ollama, vllm, vllm-legacy, lmstudio dialects) with deterministic replies and fault injection.
 
 Usage: router-sim [options]
 
@@ -23,7 +23,7 @@ Options:
   --ttft-ms <ms>       time to first token for every model (default 0)
   --tps <n>            tokens per second for every model (default: no pacing)
   --reasoning-tokens <n> reasoning tokens every model emits before its answer (default 0)
-  --cold-start-ms <ms> mlx dialect: delay of the first call to each model (default 0)
+  --cold-start-ms <ms> mlx, lmstudio dialects: delay of the first call to each model (default 0)
   --plan-units <n>     featherless dialect: plan concurrency units (default 4)
   -h, --help           show this help
 

@@ -1,5 +1,4 @@
 import {
-  createBackend,
   type Backend,
   type BackendCall,
   type BackendCapabilities,
@@ -16,8 +15,8 @@ import {
   type StreamPart,
   type ToolCallRequest,
   type Usage,
-  toToolCall,
 } from '@router/core';
+import { createBackend, toToolCall } from '@router/core/adapter';
 
 /** A successful scripted reply. */
 export interface MockTextReply {

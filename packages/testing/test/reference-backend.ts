@@ -5,7 +5,6 @@
  */
 import {
   BackendError,
-  createBackend,
   isRetryableStatus,
   parseRetryAfter,
   type Backend,
@@ -15,9 +14,9 @@ import {
   type GenerateOutput,
   type Message,
   type StreamPart,
-  toToolCall,
   type Usage,
 } from '@router/core';
+import { createBackend, toToolCall } from '@router/core/adapter';
 
 export interface ReferenceBackendSettings {
   baseURL: string;

@@ -64,7 +64,7 @@ function nsPerPick(name: StrategyName, picks: number, rounds: number): number {
 
 /** A backend that answers at once, so a call's time is the router's own. */
 function instant(name: string): LLMClient {
-  const completion: Completion = { text: 'ok', finishReason: 'stop', backend: name, model: 'm', attempts: 1, timings: { startedAt: 0, totalMs: 0 } };
+  const completion: Completion = { text: 'ok', finishReason: 'stop', backend: name, adapter: name, model: 'm', attempts: 1, timings: { startedAt: 0, totalMs: 0 } };
   const answer = Promise.resolve(completion);
   const unused = (): never => {
     throw new Error('not used by this case');

@@ -3,6 +3,7 @@ import { devNull } from 'node:os';
 import { createTimingLog } from '@router/core';
 import type { SimulatorURLs } from '../simulator/process.ts';
 import { directAI, directOpenAI } from './direct.ts';
+import { otelListener } from './otel.ts';
 import { openaiCompatibleRouter, openrouterRouter, routerTarget, type RouterExtras } from './routers.ts';
 import type { Target } from './target.ts';
 
@@ -17,9 +18,10 @@ export type Sdk = 'openai' | 'ai';
 /**
  * The router's hooks: `none` (no listeners), `off` (the timing log left to
  * the environment, which says off), or the timing log on in `text` or
- * `json`, written to the null device.
+ * `json`, written to the null device; a listener that does nothing (`empty`:
+ * what any listener costs the router), or `@router/otel` with the SDK (`otel`).
  */
-export type Hooks = 'none' | 'off' | 'text' | 'json';
+export type Hooks = 'none' | 'off' | 'text' | 'json' | 'empty' | 'otel';
 
 /** A way of calling, described in plain data so a worker process can build it. */
 export interface TargetSpec {
@@ -47,6 +49,10 @@ function hookSettings(hooks: Hooks): RouterExtras {
     case 'text':
     case 'json':
       return { timingLog: false, listeners: [createTimingLog({ format: hooks, write: nullSink() })] };
+    case 'empty':
+      return { timingLog: false, listeners: [() => {}] };
+    case 'otel':
+      return { timingLog: false, listeners: [otelListener()] };
   }
 }
 

@@ -9,7 +9,12 @@ export interface CircuitBreakerOptions {
   failureRate?: number;
   /** The rate applies only once the window holds this many calls. Default 10. */
   minimumCalls?: number;
-  /** The window the failure rate is measured over. Default 60 000 ms. */
+  /**
+   * The window the failure rate is measured over. Default 60 000 ms. Calls are
+   * counted in 10 buckets of `windowMs / 10`, so each call costs the same however
+   * many the window holds, and an outcome leaves the window with its bucket:
+   * between 0.9 × and 1 × `windowMs` after the call.
+   */
   windowMs?: number;
   /** How long the breaker stays open before it lets one probe through. Default 30 000 ms. */
   coolDownMs?: number;
@@ -37,11 +42,12 @@ export class CircuitBreaker {
   #streak = 0;
   #openedAt = 0;
   #probing = false;
-  /** Outcomes in the rate window: [epoch ms, failed]. Only kept when `failureRate` is set. */
-  #window: [number, boolean][] = [];
+  /** Calls and failures in the rate window, by time bucket. Only kept when `failureRate` is set. */
+  readonly #window: RateWindow | undefined;
 
   constructor(options: CircuitBreakerOptions = {}) {
     this.#options = options;
+    if (options.failureRate !== undefined) this.#window = new RateWindow(options.windowMs ?? 60_000);
   }
 
   get state(): BreakerState {
@@ -84,16 +90,11 @@ export class CircuitBreaker {
     }
     if (this.#state === 'open' || ok === undefined) return;
     this.#streak = ok ? 0 : this.#streak + 1;
-    const { failureRate } = this.#options;
     let tripped = this.#streak >= (this.#options.failureThreshold ?? 5);
-    if (failureRate !== undefined) {
-      const now = Date.now();
-      const window = this.#window;
-      window.push([now, !ok]);
-      const since = now - (this.#options.windowMs ?? 60_000);
-      while (window[0]![0] < since) window.shift();
-      const failed = window.reduce((count, outcome) => count + +outcome[1], 0);
-      tripped ||= window.length >= (this.#options.minimumCalls ?? 10) && failed >= failureRate * window.length;
+    const window = this.#window;
+    if (window) {
+      window.add(Date.now(), !ok);
+      tripped ||= window.calls >= (this.#options.minimumCalls ?? 10) && window.failures >= this.#options.failureRate! * window.calls;
     }
     if (tripped) this.#set('open');
   }
@@ -109,8 +110,64 @@ export class CircuitBreaker {
     if (state === 'open') this.#openedAt = Date.now();
     if (state !== 'half-open') {
       this.#streak = 0;
-      this.#window = [];
+      this.#window?.clear();
     }
     this.#options.onStateChange?.(state, previous);
+  }
+}
+
+/** Buckets in a rate window: the window slides in steps of a tenth of its length. */
+const bucketCount = 10;
+
+const slotOf = (bucket: number): number => ((bucket % bucketCount) + bucketCount) % bucketCount;
+
+/**
+ * Calls and failures over the last `windowMs`, counted in fixed time buckets
+ * (a ring, with running totals), so adding an outcome is O(1) and the memory
+ * is the same at 10 calls a minute or 10,000 a second.
+ */
+class RateWindow {
+  readonly #bucketMs: number;
+  readonly #calls = new Array<number>(bucketCount).fill(0);
+  readonly #failures = new Array<number>(bucketCount).fill(0);
+  /** The bucket (time / bucketMs) the newest slot holds. */
+  #newest = Number.NEGATIVE_INFINITY;
+  calls = 0;
+  failures = 0;
+
+  constructor(windowMs: number) {
+    this.#bucketMs = Math.max(1, windowMs / bucketCount);
+  }
+
+  add(now: number, failed: boolean): void {
+    const bucket = Math.floor(now / this.#bucketMs);
+    // The slots of the buckets that begin now held buckets that left the window (at most all ten).
+    // A clock that stepped back counts in the newest bucket.
+    if (bucket > this.#newest) {
+      const begun = Math.min(bucketCount, bucket - this.#newest);
+      for (let b = bucket - begun + 1; b <= bucket; b++) this.#empty(slotOf(b));
+      this.#newest = bucket;
+    }
+    const slot = slotOf(this.#newest);
+    this.#calls[slot]!++;
+    this.calls++;
+    if (failed) {
+      this.#failures[slot]!++;
+      this.failures++;
+    }
+  }
+
+  clear(): void {
+    this.#calls.fill(0);
+    this.#failures.fill(0);
+    this.calls = 0;
+    this.failures = 0;
+  }
+
+  #empty(slot: number): void {
+    this.calls -= this.#calls[slot]!;
+    this.failures -= this.#failures[slot]!;
+    this.#calls[slot] = 0;
+    this.#failures[slot] = 0;
   }
 }

@@ -1,4 +1,5 @@
-import { createBackend, type Backend, type BackendCall, type BackendEmbedCall, type Message, type StreamPart } from '../../src/index.ts';
+import { type Backend, type BackendCall, type BackendEmbedCall, type Message, type StreamPart } from '../../src/index.ts';
+import { createBackend } from '../../src/adapter.ts';
 
 /** What one call does. Unscripted calls answer `reply` at once. */
 export interface Step {

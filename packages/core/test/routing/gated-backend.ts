@@ -1,4 +1,5 @@
-import { createBackend, type Backend, type BackendCall, type BackendEmbedCall, type StreamPart, type Usage } from '../../src/index.ts';
+import { type Backend, type BackendCall, type BackendEmbedCall, type StreamPart, type Usage } from '../../src/index.ts';
+import { createBackend } from '../../src/adapter.ts';
 
 export interface Gated extends Backend {
   /** Requests received, in order. */

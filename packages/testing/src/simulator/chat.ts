@@ -160,6 +160,7 @@ async function streamCompletion(ctx: CompletionContext, request: ChatRequest, pl
   const chunks = streamItems(ctx, plan);
 
   if (!(await untilFirstChunk(ctx, sse, promptTokens(request)))) return;
+  // Reasoning comes before the reply and does not count as one of its content chunks.
 
   const interval = chunkInterval(profile);
   const interruption = faults.interruption;

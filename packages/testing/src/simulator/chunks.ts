@@ -45,8 +45,9 @@ export class ChunkEncoder {
     return `${this.#head}[${choices}],"usage":${JSON.stringify(usage)}}`;
   }
 
-  /** OpenRouter's in-stream error: a top-level `error` and `finish_reason: "error"`. */
+  /** An in-stream error: the dialect's own event, else OpenRouter's (a top-level `error` and `finish_reason: "error"`). */
   error(code: number | string, message: string): string {
+    if (this.#shape.errorEvent) return JSON.stringify(this.#shape.errorEvent(code, message));
     const error = JSON.stringify({ code, message });
     return `${this.#head}[{"index":0,"delta":{${this.#role}"content":""},"finish_reason":"error"}],"error":${error}}`;
   }

@@ -3,9 +3,11 @@
  * over real HTTP on loopback (node:http only), with deterministic output and fault injection.
  *
  * - One server speaks every dialect, each under its base path (`sim.baseURL(dialect)`): `openai`,
- *   `openrouter`, `featherless`, `mlx` (mlx-omni-server) and `mlx-lm` (mlx_lm.server).
+ *   `openrouter`, `featherless`, `mlx` (mlx-omni-server), `mlx-lm` (mlx_lm.server), `ollama`,
+ *   `vllm`, `vllm-legacy` (vLLM before 0.10.1) and `lmstudio`.
  * - Every dialect answers `POST /chat/completions` (JSON or SSE), `POST /embeddings` (not mlx-lm)
- *   and `GET /models[/:id]`; featherless adds `GET /plan`, mlx-lm `GET /health`, mlx `DELETE /models/:id`.
+ *   and `GET /models[/:id]`; featherless adds `GET /plan`, mlx-lm `GET /health`, mlx `DELETE /models/:id`, ollama its native
+ *   `GET /api/tags`.
  * - Replies are deterministic: compare with {@link simulatedReply}, {@link simulatedToolCalls},
  *   {@link simulatedReasoning} and {@link simulatedEmbedding}.
  * - When a request offers tools, the model calls them (see {@link simulatedToolCalls}); after the

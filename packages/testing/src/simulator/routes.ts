@@ -9,6 +9,7 @@ export type Route =
   | { kind: 'delete-model'; id: string }
   | { kind: 'plan' }
   | { kind: 'health' }
+  | { kind: 'tags' }
   | { kind: 'unknown' };
 
 const MODEL_PATH = /^\/models\/(.+)$/;
@@ -27,6 +28,8 @@ export function resolveRoute(dialect: DialectDefinition, method: string, path: s
     if (model) return { kind: 'model', id: safeDecode(model[1] ?? '') };
     if (clean === '/plan' && dialect.extraRoutes.includes('plan')) return { kind: 'plan' };
     if (clean === '/health' && dialect.extraRoutes.includes('health')) return { kind: 'health' };
+    // Ollama's native model list, beside its OpenAI routes.
+    if (clean === '/api/tags' && dialect.extraRoutes.includes('tags')) return { kind: 'tags' };
     return { kind: 'unknown' };
   }
   if (method === 'DELETE' && dialect.extraRoutes.includes('delete-model')) {

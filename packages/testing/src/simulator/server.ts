@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { completeChat } from './chat.ts';
 import { ColdStarts } from './cold-start.ts';
 import { DIALECT_DEFINITIONS, matchDialect, type DialectDefinition } from './dialects/index.ts';
+import { MODEL_CREATED } from './dialects/dialect.ts';
 import { answerEmbeddings } from './embeddings-route.ts';
 import { Exchange } from './exchange.ts';
 import { FAULT_HEADER, FaultRules, foldFaults, parseFaultHeader, type RequestFaults } from './faults.ts';
@@ -75,7 +76,7 @@ class SimulatorState {
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.apiKeys = { ...options.apiKeys };
     this.plan = new FeatherlessPlan(options.featherless?.planUnits ?? 4, options.featherless?.unitCost ?? featherlessUnitCost);
-    this.coldStarts = new ColdStarts(options.mlx?.coldStartMs ?? 0);
+    this.coldStarts = new ColdStarts(options.mlx?.coldStartMs ?? 0, options.mlx?.unloadAfterMs);
     this.#defaultProfile = options.defaultProfile;
     this.#models = { ...options.models };
     for (const rule of options.faults ?? []) this.rules.add(rule);
@@ -122,6 +123,8 @@ function validateOptions(options: SimulatorOptions): void {
   if (units !== undefined && !(Number.isInteger(units) && units >= 1)) throw new TypeError('featherless.planUnits must be an integer >= 1');
   const cold = options.mlx?.coldStartMs;
   if (cold !== undefined && !(Number.isFinite(cold) && cold >= 0)) throw new TypeError('mlx.coldStartMs must be a finite number >= 0');
+  const ttl = options.mlx?.unloadAfterMs;
+  if (ttl !== undefined && !(ttl > 0)) throw new TypeError('mlx.unloadAfterMs must be a number > 0');
   const max = options.maxLogEntries;
   if (max !== undefined && !(Number.isInteger(max) && max >= 0)) throw new TypeError('maxLogEntries must be an integer >= 0');
   const maxBody = options.maxBodyBytes;
@@ -336,6 +339,11 @@ async function handleRequest(state: SimulatorState, req: IncomingMessage, res: S
   return answer(state, exchange, dialect, route, call, faults);
 }
 
+/** An entry of Ollama's `GET /api/tags`. */
+function ollamaTag(name: string): Record<string, unknown> {
+  return { name, model: name, modified_at: new Date(MODEL_CREATED * 1000).toISOString(), size: 0, digest: '', details: {} };
+}
+
 type ModelCall = { kind: 'chat'; request: ChatRequest } | { kind: 'embeddings'; request: EmbeddingsRequest };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -357,7 +365,10 @@ function validateCall(dialect: DialectDefinition, route: Route, body: unknown, p
   const problem = checkJsonObject(dialect, body, parsed);
   if (problem) return problem;
   const record = body as Record<string, unknown>;
-  if (route.kind === 'chat') {
+  const kind = route.kind === 'chat' ? 'chat' : 'embeddings';
+  const refused = dialect.refuse?.(kind, record);
+  if (refused) return { invalid: refused };
+  if (kind === 'chat') {
     const request = parseChatRequest(dialect, record);
     return 'invalid' in request ? request : { kind: 'chat', request };
   }
@@ -397,6 +408,8 @@ function answer(
       return sendReply(exchange, jsonReply(state.plan.describe()), faults);
     case 'health':
       return sendReply(exchange, jsonReply({ status: 'ok' }), faults);
+    case 'tags':
+      return sendReply(exchange, jsonReply({ models: state.listedModels(dialect).map(ollamaTag) }), faults);
     default:
       return sendError(exchange, dialect, { status: 404, message: `No route ${exchange.entry.method} ${exchange.entry.path}`, type: 'invalid_request_error' });
   }

@@ -1,8 +1,8 @@
 /** The service dialects the simulator speaks, each under its own base path. */
-export type Dialect = 'openai' | 'openrouter' | 'featherless' | 'mlx' | 'mlx-lm';
+export type Dialect = 'openai' | 'openrouter' | 'featherless' | 'mlx' | 'mlx-lm' | 'ollama' | 'vllm' | 'vllm-legacy' | 'lmstudio';
 
 /** Every dialect, in the order the CLI lists them. */
-export const DIALECTS: readonly Dialect[] = ['openai', 'openrouter', 'featherless', 'mlx', 'mlx-lm'];
+export const DIALECTS: readonly Dialect[] = ['openai', 'openrouter', 'featherless', 'mlx', 'mlx-lm', 'ollama', 'vllm', 'vllm-legacy', 'lmstudio'];
 
 /** How a simulated model behaves. Every field has a default; override per model or for all models. */
 export interface ModelProfile {
@@ -79,8 +79,12 @@ export interface SimulatorOptions {
     /** Units a request for `model` holds while in flight. Default: from the size in the id (see {@link featherlessUnitCost}). */
     unitCost?: (model: string) => number;
   };
-  /** mlx-omni-server: delay before the first response for each model id, as when it loads (default 0). */
-  mlx?: { coldStartMs?: number };
+  /**
+   * Servers that load a model on its first use (mlx-omni-server, LM Studio): delay before the first
+   * response for each model id (default 0), and the idle time after which a model is unloaded, so
+   * the next call is cold again (LM Studio's TTL; default: never).
+   */
+  mlx?: { coldStartMs?: number; unloadAfterMs?: number };
   /** Seed of every generated text and vector (default 1). */
   seed?: number;
   /**
@@ -104,7 +108,8 @@ export interface Simulator {
   /**
    * The base URL to give an SDK for a dialect: openai `${url}/openai/v1`, openrouter
    * `${url}/openrouter/api/v1`, featherless `${url}/featherless/v1`, mlx `${url}/mlx/v1` (its routes
-   * also answer without `/v1`), mlx-lm `${url}/mlx-lm/v1`.
+   * also answer without `/v1`), mlx-lm `${url}/mlx-lm/v1`, and so on: `${url}/<dialect>/v1` for ollama, vllm,
+   * vllm-legacy and lmstudio.
    */
   baseURL(dialect: Dialect): string;
   /**

@@ -4,7 +4,7 @@ import { simulatedReply } from '../../src/simulator/text.ts';
 import { DIALECTS, type Dialect } from '../../src/simulator/types.ts';
 import { chat, get, HELLO, post, readSse, simulator } from './helpers.ts';
 
-const validationStatus: Record<Dialect, number> = { openai: 400, openrouter: 400, featherless: 400, mlx: 422, 'mlx-lm': 400 };
+const validationStatus: Record<Dialect, number> = { openai: 400, openrouter: 400, featherless: 400, mlx: 422, 'mlx-lm': 400, ollama: 400, vllm: 400, 'vllm-legacy': 400, lmstudio: 400 };
 
 describe.each(DIALECTS)('every dialect: %s', (dialect) => {
   it('answers a chat completion as JSON with the deterministic reply and usage', async () => {
@@ -93,7 +93,8 @@ describe.each(DIALECTS)('every dialect: %s', (dialect) => {
   });
 });
 
-describe.each(DIALECTS.filter((d) => d !== 'mlx-lm'))('embeddings: %s', (dialect) => {
+// mlx_lm.server has no embeddings route; Ollama takes one string per request (its own tests cover it).
+describe.each(DIALECTS.filter((d) => d !== 'mlx-lm' && d !== 'ollama'))('embeddings: %s', (dialect) => {
   it('returns deterministic unit vectors for a string or an array, honouring dimensions', async () => {
     const sim = await simulator({ models: { 'small-embedder': { embeddingDimensions: 16 } } });
     const single = (await (await post(sim, dialect, '/embeddings', { model: 'emb', input: 'hello' })).json()) as Record<string, any>;

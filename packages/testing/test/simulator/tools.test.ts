@@ -221,6 +221,10 @@ describe('reasoning', () => {
     mlx: { field: 'reasoning_content', details: false },
     'mlx-lm': { field: 'reasoning', details: false },
     openrouter: { field: 'reasoning', details: true },
+    ollama: { field: 'reasoning_content', details: false },
+    vllm: { field: 'reasoning_content', details: false },
+    'vllm-legacy': { field: 'reasoning_content', details: false },
+    lmstudio: { field: 'reasoning_content', details: false },
   };
   for (const dialect of DIALECTS) {
     const { field, details } = expectations[dialect];

@@ -17,10 +17,12 @@ export interface StreamShape {
   processingComment?: { text: string; every: number };
   /** `: keepalive N/M` comments before the first chunk, as while the prompt is processed (mlx_lm.server). */
   keepalive: boolean;
+  /** The payload of an error event inside a 200 stream, when it is not OpenRouter's (the default). */
+  errorEvent?: (code: number | string, message: string) => unknown;
 }
 
 /** Routes beyond chat, embeddings and the model list. */
-export type ExtraRoute = 'plan' | 'health' | 'delete-model';
+export type ExtraRoute = 'plan' | 'health' | 'delete-model' | 'tags';
 
 /** Everything that makes one service's dialect different from plain OpenAI. */
 export interface DialectDefinition {
@@ -65,6 +67,8 @@ export interface DialectDefinition {
   modelEntry(id: string): Record<string, unknown>;
   /** An error in this dialect's shape. */
   errorReply(error: SimError): HttpReply;
+  /** A server's own refusal of a well-formed request (vLLM's `tool_choice`, Ollama's array input). */
+  refuse?(kind: 'chat' | 'embeddings', body: Record<string, unknown>): SimError | undefined;
 }
 
 /** A fixed `created` time for listed models, so model lists are deterministic. */

@@ -1,10 +1,14 @@
 import type { Dialect } from '../types.ts';
 import type { DialectDefinition } from './dialect.ts';
 import { featherlessDialect } from './featherless.ts';
+import { lmstudioDialect } from './lmstudio.ts';
 import { mlxLmDialect } from './mlx-lm.ts';
 import { mlxDialect } from './mlx.ts';
+import { ollamaDialect } from './ollama.ts';
 import { openaiDialect } from './openai.ts';
 import { openrouterDialect } from './openrouter.ts';
+import { vllmLegacyDialect } from './vllm-legacy.ts';
+import { vllmDialect } from './vllm.ts';
 
 export type { DialectDefinition, ExtraRoute, StreamShape } from './dialect.ts';
 
@@ -14,6 +18,10 @@ export const DIALECT_DEFINITIONS: Readonly<Record<Dialect, DialectDefinition>> =
   featherless: featherlessDialect,
   mlx: mlxDialect,
   'mlx-lm': mlxLmDialect,
+  ollama: ollamaDialect,
+  vllm: vllmDialect,
+  'vllm-legacy': vllmLegacyDialect,
+  lmstudio: lmstudioDialect,
 };
 
 /** A dialect and the path below its base. */

@@ -1,0 +1,2 @@
+export { createOtelListener } from './listener.ts';
+export type { OtelListenerOptions } from './listener.ts';

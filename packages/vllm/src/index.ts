@@ -1,0 +1,2 @@
+export { createVllmBackend, defaultBaseURL } from './backend.ts';
+export type { VllmSettings } from './backend.ts';

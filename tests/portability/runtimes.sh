@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs @router/core's portable cases (src/cases.ts) on Deno and Bun against
+# core's built bundle; Node runs the same cases in the vitest suite. Both
+# runtimes ship their binaries as npm packages, so like ./pnpmw with Node they
+# are installed with npm into .tools/runtimes/ on first use. A runtime that
+# cannot be installed or does not run fails this script, with the reason.
+set -euo pipefail
+
+DENO_VERSION=2.9.6
+BUN_VERSION=1.4.4
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+runtimes="$root/.tools/runtimes"
+bin="$runtimes/node_modules/.bin"
+want="deno@$DENO_VERSION bun@$BUN_VERSION"
+
+fail() {
+  echo "portability: FAILED: $*" >&2
+  exit 1
+}
+
+if [ ! -x "$bin/deno" ] || [ ! -x "$bin/bun" ] || [ "$(cat "$runtimes/.versions" 2>/dev/null)" != "$want" ]; then
+  echo "portability: installing $want into .tools/runtimes/" >&2
+  command -v npm >/dev/null || fail "npm is not on PATH, so $want cannot be installed"
+  mkdir -p "$runtimes"
+  # --no-package-lock: the lock would record registry addresses; .tools/ is ignored anyway.
+  npm install --prefix "$runtimes" --no-package-lock --no-audit --no-fund --loglevel=error \
+    "deno@$DENO_VERSION" "bun@$BUN_VERSION" >&2 \
+    || fail "npm could not install $want (see npm's output above)"
+  echo "$want" > "$runtimes/.versions"
+fi
+for runtime in deno bun; do
+  version=$("$bin/$runtime" --version 2>&1) || fail "$runtime is installed in .tools/runtimes/ but does not run on this machine: $version"
+done
+
+# The cases import @router/core's bundle: build it when it is missing or stale (a cache hit after ./pnpmw test).
+"$root/pnpmw" exec turbo run build --filter=@router/core --output-logs=errors-only >&2
+
+cd "$here"
+status=0
+# No permissions at all: core must not need any (no env, no files, no network).
+"$bin/deno" run --no-prompt src/main.ts || status=1
+"$bin/bun" src/main.ts || status=1
+exit "$status"

@@ -1,0 +1,7 @@
+import { describe, it } from 'vitest';
+import { portableCases } from '../src/cases.ts';
+
+// The same cases as on Deno and Bun (runtimes.sh), here on Node against core's sources.
+describe('portable cases on Node', () => {
+  for (const c of portableCases) it(c.name, () => c.run());
+});
