@@ -4,9 +4,9 @@
  * `reasoning_details`), its token counts and cached input, and tool calls in
  * each way a server may cut them into deltas.
  */
-import { StreamInterruptedError, type CallOptions, type Message, type StreamPart, type ToolDefinition } from '@router/core';
+import { AbortedError, StreamInterruptedError, type CallOptions, type Message, type StreamPart, type ToolDefinition } from '@router/core';
 import { simulatedReasoning, simulatedToolCalls, type ModelProfile } from '@router/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { caught, useSimulator, user } from './support.ts';
 
 const thinking: Partial<ModelProfile> = { reasoningTokens: 6, cachedPromptTokens: 3 };
@@ -17,6 +17,8 @@ const sim = useSimulator({
     'm/repeat-id': { toolCallStyle: 'id-every-delta' },
     'm/stop-after-tools': { toolCallsFinishReason: 'stop' },
     'm/think-then-call': { reasoningTokens: 4 },
+    // Paced: a response that ignored an abort would take seconds.
+    'm/slow-call': { tokensPerSecond: 20 },
   },
 });
 
@@ -139,5 +141,31 @@ describe('tool calls in each way a server cuts them', () => {
     // Tool-call parts do not reach a text consumer: the failure is the typed error itself, not an interruption.
     expect(StreamInterruptedError.isInstance(error)).toBe(false);
     expect(error).toMatchObject({ code: 'backend', status: 502, isRetryable: true });
+  });
+});
+
+describe('leaving inside a tool call', () => {
+  const ask: Message[] = [{ role: 'user', content: 'Look something up.' }];
+
+  it("an abort inside a call's arguments ends parts() with AbortedError and closes the connection", async () => {
+    const controller = new AbortController();
+    const stream = sim.backend().stream(ask, { model: 'm/slow-call', tools: [lookup], signal: controller.signal });
+    const seen: StreamPart['type'][] = [];
+    const error = await caught(async () => {
+      for await (const part of stream.parts()) {
+        seen.push(part.type);
+        if (part.type === 'tool-call-delta') controller.abort();
+      }
+    });
+    expect(AbortedError.isInstance(error)).toBe(true);
+    expect(seen).toContain('tool-call-start');
+    expect(seen).not.toContain('finish');
+    await expect(stream.completion).rejects.toSatisfy(AbortedError.isInstance);
+    const request = await vi.waitFor(() => {
+      const [logged] = sim.requests();
+      expect(logged?.endedAt).toBeDefined();
+      return logged!;
+    });
+    expect(request.clientAborted).toBe(true);
   });
 });
