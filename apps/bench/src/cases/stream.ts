@@ -32,7 +32,7 @@ export const streamCase: BenchCase = {
     }
     // The router over each adapter on the same stream, paired round by round: what reading OpenRouter
     // through the AI SDK's provider costs next to reading the OpenAI wire with the openai SDK.
-    const plan = quick ? { processes: 1, rounds: 4, roundMs: 200, warmupMs: 700 } : { processes: 5, rounds: 8, roundMs: 500, warmupMs: 5_000 };
+    const plan = quick ? { processes: 1, rounds: 4, roundMs: 250, warmupMs: 700 } : { processes: 5, rounds: 8, roundMs: 800, warmupMs: 5_000 };
     progress(`stream: router over openrouter vs over openai-compatible, ${plan.processes} process(es) each, ${plan.rounds} rounds of ${plan.roundMs} ms`);
     const [openai, openrouter] = await alternate(
       sim,
