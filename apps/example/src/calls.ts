@@ -13,6 +13,8 @@ export interface CallRecord {
   ms: number;
   ok: boolean;
   startedAt: number;
+  /** The tools the model called in this call, with their arguments as it wrote them. */
+  toolCalls?: { name: string; arguments: string }[];
 }
 
 /** Collects every finished call from the router's events: the hooks are how the app sees where time went. */
@@ -31,7 +33,11 @@ export class CallLog {
       ok,
       startedAt: performance.now() - event.durationMs,
     };
-    if (ok) record.adapter = event.adapter;
+    if (ok) {
+      record.adapter = event.adapter;
+      const result = event.result();
+      if ('toolCalls' in result && result.toolCalls) record.toolCalls = result.toolCalls.map(({ name, arguments: args }) => ({ name, arguments: args }));
+    }
     if (event.ttftMs !== undefined) record.ttftMs = event.ttftMs;
     this.records.push(record);
   };

@@ -18,7 +18,8 @@ const appUrl = 'https://github.com/router/example';
  * latency, falling back to the narrative model when all fail.
  */
 export function composeRouter(config: AppConfig, listeners: readonly RouterListener[]): Router {
-  const narrative = createFeatherlessBackend({ ...config.featherless, appName, appUrl });
+  // The narrator calls the `recall` tool: declare that its model calls tools (Featherless can't say per model).
+  const narrative = createFeatherlessBackend({ ...config.featherless, appName, appUrl, toolModels: [config.models.narrative] });
   const local = createMlxBackend(config.mlx);
   const pinned: Record<string, LLMClient> = {};
   const pinnedReliability: Record<string, BackendPolicy> = {};

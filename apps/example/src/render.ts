@@ -7,12 +7,18 @@ function pad(cells: string[], widths: number[]): string {
   return cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
 }
 
+/** The last column: a failure, or the tools the model called (the turn's tool round). */
+function note(call: CallRecord): string {
+  if (!call.ok) return 'failed';
+  return call.toolCalls?.length ? `called ${call.toolCalls.map((tool) => tool.name).join(', ')}` : '';
+}
+
 /** The table of every call in a turn. */
 export function callTable(calls: readonly CallRecord[]): string {
   const header = ['operation', 'backend', 'adapter', 'model', 'attempts', 'ttft', 'total', ''];
   const rows = [...calls]
     .sort((a, b) => a.startedAt - b.startedAt)
-    .map((call) => [call.op, call.backend, call.adapter ?? '-', call.model, String(call.attempts), secs(call.ttftMs), secs(call.ms), call.ok ? '' : 'failed']);
+    .map((call) => [call.op, call.backend, call.adapter ?? '-', call.model, String(call.attempts), secs(call.ttftMs), secs(call.ms), note(call)]);
   const widths = header.map((_, i) => Math.max(header[i]!.length, ...rows.map((row) => row[i]!.length)));
   return [pad(header, widths), pad(widths.map((w) => '-'.repeat(w)), widths), ...rows.map((row) => pad(row, widths))].join('\n');
 }

@@ -1,4 +1,4 @@
-import type { Completion, LLMClient, Message } from '@router/core';
+import type { Completion, LLMClient, Message, ToolCall, ToolDefinition } from '@router/core';
 import { classify } from '@router/core/classify';
 import type { CallLog, CallRecord } from './calls.ts';
 import type { Memory, Recollection } from './memory.ts';
@@ -49,6 +49,16 @@ export interface TurnDependencies {
 }
 
 /** Every ordered pair: A->B and B->A are different relationships. */
+/** The narrator's one tool. */
+const recallTool: ToolDefinition = {
+  name: 'recall',
+  description: 'Search what the story remembers (earlier turns) for a query; returns the closest memories.',
+  parameters: { type: 'object', properties: { query: { type: 'string', description: 'What to look for' } }, required: ['query'] },
+};
+
+/** Tool rounds a narration may take before it must answer in text. */
+const maxToolRounds = 2;
+
 export function directedPairs(characters: readonly string[]): [string, string][] {
   return characters.flatMap((from) => characters.filter((to) => to !== from).map((to): [string, string] => [from, to]));
 }
@@ -97,15 +107,43 @@ export async function playTurn(deps: TurnDependencies, message: string): Promise
     }
   };
 
+  /**
+   * The narration, with its tool round: the narrator may call `recall` to look
+   * up what the story remembers; the app answers from the memory (by
+   * embedding) and the narrator writes on. At most `maxToolRounds` rounds.
+   */
   const narrate = async (): Promise<{ reply: string; ms: number; error?: unknown }> => {
     const narrativeStarted = performance.now();
-    const stream = llm.stream(narrativePrompt(settings.characters, message, recalled), { model: settings.models.narrative, maxTokens: 400 });
-    try {
-      for await (const chunk of stream) deps.onText(chunk);
-      return { reply: stream.text, ms: performance.now() - narrativeStarted };
-    } catch (error) {
-      return { reply: stream.text, ms: performance.now() - narrativeStarted, error };
+    const conversation = narrativePrompt(settings.characters, message, recalled);
+    let reply = '';
+    let toolRoundsLeft = maxToolRounds;
+    for (;;) {
+      const offerTools = toolRoundsLeft > 0;
+      const stream = llm.stream(conversation, { model: settings.models.narrative, maxTokens: 400, ...(offerTools && { tools: [recallTool] }) });
+      try {
+        for await (const chunk of stream) deps.onText(chunk);
+        reply += stream.text;
+        const { toolCalls } = await stream.completion;
+        if (!toolCalls?.length || !offerTools) return { reply, ms: performance.now() - narrativeStarted };
+        toolRoundsLeft--;
+        conversation.push({ role: 'assistant', content: stream.text, toolCalls });
+        for (const call of toolCalls) conversation.push({ role: 'tool', toolCallId: call.id, content: await answerTool(call) });
+      } catch (error) {
+        reply += stream.text;
+        // The tool round is a nicety, as recall is: if it failed before any text was shown, narrate without it.
+        if (!offerTools || reply !== '') return { reply, ms: performance.now() - narrativeStarted, error };
+        warnings.push(`the recall tool round failed, narrating without it: ${describe(error)}`);
+        toolRoundsLeft = 0;
+      }
     }
+  };
+
+  /** `recall(query)`: the memories closest to the query, by embedding. */
+  const answerTool = async (call: ToolCall): Promise<string> => {
+    const query = (call.input as { query?: unknown } | undefined)?.query;
+    if (call.name !== recallTool.name || typeof query !== 'string' || query === '') return `No such tool call: ${call.name}(${call.arguments})`;
+    const vector = await embedOne(llm, query, settings.models.embedding, warnings);
+    return memoryLines(vector ? memory.recall(vector, 3, turn) : []);
   };
 
   let narrative: Awaited<ReturnType<typeof narrate>>;
@@ -170,7 +208,7 @@ function narrativePrompt(characters: readonly string[], message: string, recalle
   return [
     {
       role: 'system',
-      content: `You are the narrator of an interactive story with ${characters.join(', ')}. Reply in two short paragraphs.\nWhat the story remembers:\n${memoryLines(recalled)}`,
+      content: `You are the narrator of an interactive story with ${characters.join(', ')}. Reply in two short paragraphs. Call recall(query) to look up anything else the story remembers.\nWhat the story remembers:\n${memoryLines(recalled)}`,
     },
     { role: 'user', content: message },
   ];

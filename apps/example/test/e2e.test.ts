@@ -70,8 +70,8 @@ describe('.env', () => {
     const run = await runApp(['--json', '--characters', 'Ada,Brom'], {}, home);
     expect(run.code, run.stderr).toBe(0);
     const narrative = calls('featherless', '/chat/completions');
-    expect(narrative).toHaveLength(1);
-    expect(narrative[0]).toMatchObject({ model: 'Qwen/Qwen2.5-7B-Instruct', headers: { authorization: fingerprint(KEYS.featherless) } });
+    expect(narrative).toHaveLength(2);
+    for (const request of narrative) expect(request).toMatchObject({ model: 'Qwen/Qwen2.5-7B-Instruct', headers: { authorization: fingerprint(KEYS.featherless) } });
   });
 });
 
@@ -85,7 +85,7 @@ describe('a live-mode turn against the simulator', () => {
     mode: string;
     reply: string;
     stateUpdates: { from: string; to: string; update?: { affinity: number; reason: string }; servedBy?: { backend: string; model: string } }[];
-    calls: { op: string; backend: string; adapter?: string; model: string; attempts: number; ms: number; ok: boolean }[];
+    calls: { op: string; backend: string; adapter?: string; model: string; attempts: number; ms: number; ok: boolean; toolCalls?: { name: string; arguments: string }[] }[];
     turnMs: number;
   };
   let requests: LoggedRequest[];
@@ -103,10 +103,18 @@ describe('a live-mode turn against the simulator', () => {
     expect(output.reply.length).toBeGreaterThan(0);
   });
 
-  it('streams the narrative from Featherless, once', () => {
+  it('streams the narrative from Featherless with its tool round: recall is called, answered from memory, then the narration', () => {
     const narrative = requests.filter((r) => r.dialect === 'featherless');
-    expect(narrative).toHaveLength(1);
-    expect(narrative[0]).toMatchObject({ path: '/chat/completions', stream: true, model: 'mistralai/Mistral-Small-24B-Instruct-2501' });
+    expect(narrative).toHaveLength(2);
+    for (const request of narrative) expect(request).toMatchObject({ path: '/chat/completions', stream: true, model: 'mistralai/Mistral-Small-24B-Instruct-2501' });
+    const [first, second] = narrative.map((request) => request.body as { tools?: { function: { name: string } }[]; messages: { role: string; tool_call_id?: string; tool_calls?: { id: string }[] }[] });
+    expect(first!.tools?.map((tool) => tool.function.name)).toEqual(['recall']);
+    // The second request replays the call and answers it: the tool round went through the router.
+    const call = second!.messages.find((m) => m.role === 'assistant')?.tool_calls?.[0];
+    expect(call).toBeDefined();
+    expect(second!.messages.at(-1)).toMatchObject({ role: 'tool', tool_call_id: call!.id });
+    const stream = output.calls.filter((c) => c.op === 'stream');
+    expect(stream.map((c) => c.toolCalls?.map((t) => t.name))).toEqual([['recall'], undefined]);
   });
 
   it('classifies all six directed pairs through the alias: OpenRouter pinned to one provider per deployment, or the local model; JSON mode, max_tokens <= 512', () => {
@@ -162,7 +170,10 @@ describe('a live-mode turn against the simulator', () => {
 
   it('reports every call with its backend and model', () => {
     const byOp = (op: string) => output.calls.filter((c) => c.op === op);
-    expect(byOp('stream')).toMatchObject([{ backend: 'narrative', adapter: 'featherless', ok: true }]);
+    expect(byOp('stream')).toMatchObject([
+      { backend: 'narrative', adapter: 'featherless', ok: true },
+      { backend: 'narrative', adapter: 'featherless', ok: true },
+    ]);
     expect(byOp('generate')).toHaveLength(6);
     expect(byOp('generate').every((c) => ['openrouter-cerebras', 'openrouter-groq', 'local'].includes(c.backend) && c.ok)).toBe(true);
     expect(byOp('generate').every((c) => c.adapter === (c.backend === 'local' ? 'mlx' : c.backend))).toBe(true);

@@ -40,7 +40,7 @@ export function createLmStudioBackend(settings: LmStudioSettings = {}): LmStudio
       name,
       baseURL: baseURLFromEnvironment(settings.baseURL, 'LM_STUDIO_BASE_URL', defaultBaseURL),
       apiKey: keyFromEnvironment({ backend: name, apiKey: settings.apiKey, variable: 'LM_STUDIO_API_KEY', factory: 'createLmStudioBackend', required: false }),
-      capabilities: { embeddings: true, jsonMode: true, usage: true },
+      capabilities: { embeddings: true, jsonMode: true, usage: true, tools: true, images: true, reasoning: false, structuredOutputs: true },
       // A model loads on its first call, and again after its TTL: every budget leaves room for that.
       defaults: { firstChunkTimeoutMs, timeoutMs: coldStartBudgetMs, streamTimeoutMs: firstChunkTimeoutMs + coldStartBudgetMs, embedTimeoutMs: coldStartBudgetMs },
       timeoutHint: coldStartAdvice,

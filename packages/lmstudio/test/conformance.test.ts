@@ -5,5 +5,5 @@ testBackend({
   name: 'lmstudio',
   dialect: 'lmstudio',
   create: ({ baseURL, apiKey }) => createLmStudioBackend({ baseURL, apiKey }),
-  capabilities: { embeddings: true, jsonMode: true, usage: true },
+  capabilities: { embeddings: true, jsonMode: true, usage: true, tools: true, images: true, reasoning: false, structuredOutputs: true },
 });

@@ -46,7 +46,7 @@ export function createOllamaBackend(settings: OllamaSettings = {}): OllamaBacken
     name,
     baseURL,
     apiKey: keyFromEnvironment({ backend: name, apiKey: settings.apiKey, variable: 'OLLAMA_API_KEY', factory: 'createOllamaBackend', required: false }),
-    capabilities: { embeddings: true, jsonMode: true, usage: true },
+    capabilities: { embeddings: true, jsonMode: true, usage: true, tools: true, images: true, reasoning: false, structuredOutputs: false },
     stringEmbeddingInput: { concurrency: settings.embeddingConcurrency ?? defaultEmbeddingConcurrency },
     transformRequest: (body, context) => {
       if (context.operation === 'chat') refuseToolChoice(body, context.model);

@@ -27,7 +27,7 @@ export function createVllmBackend(settings: VllmSettings = {}): OpenAICompatible
     name,
     baseURL: baseURLFromEnvironment(settings.baseURL, 'VLLM_BASE_URL', defaultBaseURL),
     apiKey: keyFromEnvironment({ backend: name, apiKey: settings.apiKey, variable: 'VLLM_API_KEY', factory: 'createVllmBackend', required: false }),
-    capabilities: { embeddings: true, jsonMode: true, usage: true },
+    capabilities: { embeddings: true, jsonMode: true, usage: true, tools: true, images: true, reasoning: false, structuredOutputs: true },
     hints: {
       connection: 'Is vLLM running (`vllm serve <model>`, default port 8000)? If it listens elsewhere, set baseURL or VLLM_BASE_URL.',
       status: (status, _context, detail) => statusHint(status, detail),

@@ -18,6 +18,11 @@ export interface ConformanceCapabilities {
   reasoning?: boolean;
   /** A `json_schema` response format goes out as `json_schema` with its schema (default false: the group is skipped). */
   structuredOutputs?: boolean;
+  /**
+   * With tools: the server takes `tool_choice` (default true). Ollama's OpenAI endpoint does not, and
+   * its adapter refuses one before the network; the named-choice test is then skipped.
+   */
+  toolChoice?: boolean;
 }
 
 export interface BackendConformanceOptions {
