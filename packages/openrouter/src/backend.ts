@@ -1,25 +1,26 @@
 import { createOpenRouter, type OpenRouterProvider } from '@openrouter/ai-sdk-provider';
-import { ConfigurationError, type BackendCall, type StreamPart } from '@router/core';
-import { createBackend } from '@router/core/adapter';
-import { embedMany, generateText, streamText, type ModelMessage } from 'ai';
+import type { JSONObject, LanguageModelV4CallOptions } from '@ai-sdk/provider';
+import { ConfigurationError, type BackendCall, type ToolCall } from '@router/core';
+import { createBackend, toToolCall } from '@router/core/adapter';
+import { embedMany } from 'ai';
 import { createErrorMapper } from './errors.ts';
-import { finishReasonFrom, providerMetadataFrom, usageFrom } from './metadata.ts';
+import { embeddingUsageFrom, finishReasonFrom, providerMetadataFrom, usageFrom } from './metadata.ts';
+import { promptFrom } from './prompt.ts';
 import { chatBodyFields, createExtraBodyBuilder } from './request-body.ts';
+import { ModelStreamReader } from './stream.ts';
 import type { OpenRouterBackend, OpenRouterBackendSettings } from './types.ts';
 import { validateCallExtraBody, validateSettings } from './validate.ts';
 
 export const defaultOpenRouterBaseURL = 'https://openrouter.ai/api/v1';
 const apiKeyVariable = 'OPENROUTER_API_KEY';
 
-/** `streamText` reports errors twice: as `error` parts, which we rethrow, and to `onError`, which by default prints them. */
-const errorsArriveAsStreamParts = (): void => {};
-
 /**
  * A backend for OpenRouter on the AI SDK (`ai` and `@openrouter/ai-sdk-provider`).
  *
  *     const classifier = createOpenRouterBackend({ name: 'classifier', provider: { order: ['Cerebras'], allow_fallbacks: false } });
  *
- * Core owns retries, so the SDK's are off (`maxRetries: 0`) on every call.
+ * Core owns retries: chat calls go to the provider model itself, which has none, and
+ * embeddings through `embedMany` with `maxRetries: 0`.
  */
 export function createOpenRouterBackend(settings: OpenRouterBackendSettings = {}): OpenRouterBackend {
   validateSettings(settings);
@@ -50,15 +51,14 @@ export function createOpenRouterBackend(settings: OpenRouterBackendSettings = {}
     return sdk;
   };
 
-  /** Everything `generateText` and `streamText` share: the model with this call's body fields, the prompt, sampling, abort. */
-  const chatCall = ({ messages, options, signal }: BackendCall) => {
+  /** The model's call options: the prompt, sampling, abort, and every OpenRouter body field of this call. */
+  const modelCall = ({ messages, options, signal }: BackendCall): LanguageModelV4CallOptions => {
     validateCallExtraBody(options.extraBody, { backend: name, model: options.model });
     const { stop } = options;
+    // Spread by the provider package over the body it builds, so a call's extra body wins over everything but the reserved fields.
+    const body = { ...chatBodyFields(options), ...extraBodyFor(options.extraBody) };
     return {
-      model: openrouter().chat(options.model, { extraBody: { ...chatBodyFields(options), ...extraBodyFor(options.extraBody) } }),
-      messages: messages.map(({ role, content }): ModelMessage => ({ role, content })),
-      // The caller's messages are the prompt as given, system messages included, in order.
-      allowSystemInMessages: true,
+      prompt: promptFrom(messages),
       maxOutputTokens: options.maxTokens,
       temperature: options.temperature,
       topP: options.topP,
@@ -68,47 +68,44 @@ export function createOpenRouterBackend(settings: OpenRouterBackendSettings = {}
       stopSequences: stop === undefined ? undefined : typeof stop === 'string' ? [stop] : [...stop],
       headers: options.headers,
       abortSignal: signal,
-      maxRetries: 0,
+      providerOptions: { openrouter: body as JSONObject },
     };
   };
 
   return createBackend({
     name,
-    capabilities: { embeddings: true, jsonMode: true, usage: true },
+    capabilities: { embeddings: true, jsonMode: true, usage: true, tools: true, images: true, reasoning: true, structuredOutputs: true },
     mapError: createErrorMapper({ baseURL, secret: () => apiKey }),
 
+    // The provider model's own calls, not `generateText` / `streamText`: core owns retries, steps and
+    // timeouts, so their pipelines would only add cost per chunk (and `streamText` prints errors).
     async generate(call) {
-      const result = await generateText(chatCall(call));
+      const model = openrouter().chat(call.options.model);
+      const result = await model.doGenerate(modelCall(call));
       const { response, providerMetadata } = result;
+      let text = '';
+      let reasoning = '';
+      const toolCalls: ToolCall[] = [];
+      for (const part of result.content) {
+        if (part.type === 'text') text += part.text;
+        else if (part.type === 'reasoning') reasoning += part.text;
+        else if (part.type === 'tool-call') toolCalls.push(toToolCall(part.toolCallId, part.toolName, part.input));
+      }
       return {
-        text: result.text,
+        text,
+        reasoning,
+        toolCalls,
         finishReason: finishReasonFrom(result.finishReason),
         usage: usageFrom(result.usage, providerMetadata),
-        model: response.modelId,
-        providerMetadata: providerMetadataFrom({ id: response.id, headers: response.headers, providerMetadata }),
+        model: response?.modelId,
+        providerMetadata: providerMetadataFrom({ id: response?.id, headers: response?.headers, providerMetadata }),
       };
     },
 
-    async *stream(call): AsyncGenerator<StreamPart> {
-      // fullStream, not textStream: textStream drops error parts, so a failed stream would look like a short answer.
-      const result = streamText({ ...chatCall(call), onError: errorsArriveAsStreamParts });
-      for await (const part of result.fullStream) {
-        if (part.type === 'text-delta') {
-          yield { type: 'text', text: part.text };
-        } else if (part.type === 'error') {
-          throw part.error; // createBackend hands it to mapError
-        } else if (part.type === 'finish-step' && part.rawFinishReason !== undefined && part.finishReason !== 'interrupted') {
-          // Without a finish reason the stream just stopped: withhold the finish part so core reports it incomplete.
-          const { response, providerMetadata } = part;
-          yield {
-            type: 'finish',
-            finishReason: finishReasonFrom(part.finishReason),
-            usage: usageFrom(part.usage, providerMetadata),
-            model: response.modelId,
-            providerMetadata: providerMetadataFrom({ id: response.id, headers: response.headers, providerMetadata }),
-          };
-        }
-      }
+    stream(call) {
+      // Opened at the first read, so that a missing key or bad extra body fails there, typed by core.
+      const open = async () => openrouter().chat(call.options.model).doStream(modelCall(call));
+      return { [Symbol.asyncIterator]: () => new ModelStreamReader(open) };
     },
 
     async embed({ input, options, signal }) {
@@ -124,10 +121,9 @@ export function createOpenRouterBackend(settings: OpenRouterBackendSettings = {}
         maxRetries: 0,
       });
       const { providerMetadata } = result;
-      const tokens = result.usage.tokens;
       return {
         embeddings: result.embeddings,
-        usage: usageFrom({ inputTokens: tokens, totalTokens: tokens }, providerMetadata),
+        usage: embeddingUsageFrom(result.usage.tokens, providerMetadata),
         providerMetadata: providerMetadataFrom({ headers: result.responses?.[0]?.headers, providerMetadata }),
       };
     },

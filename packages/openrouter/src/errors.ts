@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { BackendError, isRetryableStatus, parseRetryAfter, type BackendDefinition, type ErrorContext } from '@router/core';
-import { APICallError, JSONParseError, StreamProviderError, TypeValidationError } from 'ai';
+import { APICallError, JSONParseError, TypeValidationError } from '@ai-sdk/provider';
 import { isPlainObject } from './validate.ts';
 
 /** OpenRouter's `metadata.error_type` values that a repeat may fix. */
@@ -46,6 +46,22 @@ interface ErrorPayload {
   code?: unknown;
   message?: unknown;
   metadata?: unknown;
+}
+
+/**
+ * An error OpenRouter reported as an event inside a stream: the provider
+ * package hands over the event's `error` object as it came, and the stream
+ * throws it wrapped in this, so that it has a stack and a message.
+ */
+export class StreamErrorEvent extends Error {
+  readonly payload: unknown;
+
+  constructor(payload: unknown) {
+    const message = isPlainObject(payload) && typeof payload.message === 'string' ? payload.message : 'OpenRouter reported an error in the stream.';
+    super(message);
+    this.name = 'StreamErrorEvent';
+    this.payload = payload;
+  }
 }
 
 function errorTypeOf(payload: ErrorPayload | undefined): string | undefined {
@@ -129,9 +145,9 @@ export function createErrorMapper(options: { baseURL: string; secret: () => stri
   };
 
   return (error, context) => {
-    if (StreamProviderError.isInstance(error)) {
-      const payload = isPlainObject(error.data) ? (error.data as ErrorPayload) : undefined;
-      return fromPayload(payload, error.message, error, context, error.isRetryable);
+    if (error instanceof StreamErrorEvent) {
+      const payload = isPlainObject(error.payload) ? (error.payload as ErrorPayload) : undefined;
+      return fromPayload(payload, error.message, error, context, false);
     }
     if (APICallError.isInstance(error)) {
       const status = error.statusCode;

@@ -1,4 +1,4 @@
-import type { CallOptions, ResponseFormat } from '@router/core';
+import type { CallOptions, ReasoningOptions, ResponseFormat, ToolChoice, ToolDefinition } from '@router/core';
 import type { OpenRouterBackendSettings, OpenRouterProviderPreferences } from './types.ts';
 
 type Body = Record<string, unknown>;
@@ -43,17 +43,50 @@ function responseFormatField(format: ResponseFormat): Body | undefined {
   }
 }
 
+function toolChoiceField(choice: ToolChoice): unknown {
+  return typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
+}
+
+/** Tools in OpenAI's shape, written here because the provider package drops `strict` when it maps the AI SDK's tools. */
+function toolsField(tools: readonly ToolDefinition[]): Body[] {
+  return tools.map(({ name, description, parameters, strict }) => {
+    const fn: Body = { name, parameters: parameters ?? { type: 'object', properties: {} } };
+    if (description !== undefined) fn.description = description;
+    if (strict !== undefined) fn.strict = strict;
+    return { type: 'function', function: fn };
+  });
+}
+
+function reasoningField({ effort, maxTokens, exclude }: ReasoningOptions): Body {
+  const reasoning: Body = {};
+  if (effort !== undefined) reasoning.effort = effort;
+  if (maxTokens !== undefined) reasoning.max_tokens = maxTokens;
+  if (exclude !== undefined) reasoning.exclude = exclude;
+  return reasoning;
+}
+
+type ChatBodyOptions = Pick<CallOptions, 'responseFormat' | 'user' | 'tools' | 'toolChoice' | 'parallelToolCalls' | 'reasoning'>;
+
 /**
- * Chat fields the AI SDK has no plain setting for, written as OpenRouter's
- * body fields. JSON mode goes on the wire directly rather than through the
- * SDK's `output`, which would parse and validate the reply: here the caller
- * gets the text, as from every other backend.
+ * Chat fields written as OpenRouter's body fields rather than through the AI
+ * SDK's settings. JSON mode goes on the wire directly, so the caller gets the
+ * text, as from every other backend; tools and their choice in OpenAI's shape
+ * (only with tools: OpenAI-style servers reject `tool_choice` and
+ * `parallel_tool_calls` without them); `reasoning` as OpenRouter's field.
  */
-export function chatBodyFields(options: Pick<CallOptions, 'responseFormat' | 'user'>): Body | undefined {
-  const responseFormat = options.responseFormat && responseFormatField(options.responseFormat);
-  if (responseFormat === undefined && options.user === undefined) return undefined;
+export function chatBodyFields(options: ChatBodyOptions): Body | undefined {
+  const { responseFormat, user, tools, toolChoice, parallelToolCalls, reasoning } = options;
+  const format = responseFormat && responseFormatField(responseFormat);
+  const withTools = tools !== undefined && tools.length > 0;
+  if (format === undefined && user === undefined && !withTools && reasoning === undefined) return undefined;
   const fields: Body = {};
-  if (responseFormat) fields.response_format = responseFormat;
-  if (options.user !== undefined) fields.user = options.user;
+  if (format) fields.response_format = format;
+  if (user !== undefined) fields.user = user;
+  if (withTools) {
+    fields.tools = toolsField(tools);
+    if (toolChoice !== undefined) fields.tool_choice = toolChoiceField(toolChoice);
+    if (parallelToolCalls !== undefined) fields.parallel_tool_calls = parallelToolCalls;
+  }
+  if (reasoning !== undefined) fields.reasoning = reasoningField(reasoning);
   return fields;
 }

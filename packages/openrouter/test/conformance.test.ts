@@ -5,5 +5,5 @@ testBackend({
   name: 'openrouter',
   dialect: 'openrouter',
   create: ({ baseURL, apiKey }) => createOpenRouterBackend({ baseURL, apiKey }),
-  capabilities: { embeddings: true, jsonMode: true, usage: true },
+  capabilities: { embeddings: true, jsonMode: true, usage: true, tools: true, images: true, reasoning: true, structuredOutputs: true },
 });

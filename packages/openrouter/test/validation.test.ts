@@ -17,8 +17,16 @@ describe('settings', () => {
     }
   });
 
-  it('declares embeddings, JSON mode and usage', () => {
-    expect(createOpenRouterBackend().capabilities).toEqual({ embeddings: true, jsonMode: true, usage: true });
+  it('declares embeddings, JSON mode, usage, tools, images, reasoning and structured outputs', () => {
+    expect(createOpenRouterBackend().capabilities).toEqual({
+      embeddings: true,
+      jsonMode: true,
+      usage: true,
+      tools: true,
+      images: true,
+      reasoning: true,
+      structuredOutputs: true,
+    });
   });
 
   it('reports every problem at once, naming each setting', () => {

@@ -1,8 +1,9 @@
-import { addedTime, costRatio, integrityFigures } from '../compare.ts';
+import { addedTime, costRatio, integrityFigures, pairedRatio, ratioNoise } from '../compare.ts';
 import type { BenchCase } from '../context.ts';
-import type { Figures } from '../figures.ts';
+import { atMost, figure, type Figures } from '../figures.ts';
 import { alternate } from '../rounds.ts';
-import { cpuPerChunk, byProcess } from '../samples.ts';
+import { byProcess, cpuPerChunk, everyRun } from '../samples.ts';
+import { median } from '../stats.ts';
 import { benchModels } from '../simulator/models.ts';
 import type { Sdk } from '../targets/build.ts';
 import { directVsRouter } from '../variant.ts';
@@ -29,6 +30,24 @@ export const streamCase: BenchCase = {
         integrityFigures(sdk, [direct!, router!]),
       );
     }
+    // The router over each adapter on the same stream, paired round by round: what reading OpenRouter
+    // through the AI SDK's provider costs next to reading the OpenAI wire with the openai SDK.
+    const plan = quick ? { processes: 1, rounds: 4, roundMs: 250, warmupMs: 700 } : { processes: 5, rounds: 8, roundMs: 800, warmupMs: 5_000 };
+    progress(`stream: router over openrouter vs over openai-compatible, ${plan.processes} process(es) each, ${plan.rounds} rounds of ${plan.roundMs} ms`);
+    const [openai, openrouter] = await alternate(
+      sim,
+      [
+        { label: 'openai', sdk: 'openai', side: 'router', operation: 'stream', model: 'long' },
+        { label: 'openrouter', sdk: 'ai', side: 'router', operation: 'stream', model: 'long' },
+      ],
+      plan,
+    );
+    const noise = ratioNoise(openai!, openrouter!, cpuPerChunk);
+    figures['routers.cpuPerChunk.openai'] = figure(median(everyRun(openai!, cpuPerChunk)), 'µs');
+    figures['routers.cpuPerChunk.openrouter'] = figure(median(everyRun(openrouter!, cpuPerChunk)), 'µs');
+    figures['routers.cpuPerChunk.ratio'] = atMost(pairedRatio(openai!, openrouter!, cpuPerChunk), '×', 1.5, '≤ 1.50×', noise);
+    if (noise !== undefined) figures['routers.cpuPerChunk.ratioNoise'] = figure(noise, '±×');
+    Object.assign(figures, integrityFigures('routers', [openai!, openrouter!]));
     return figures;
   },
 };
