@@ -14,7 +14,7 @@ export interface DeploymentView {
   readonly costPerToken: number | undefined;
   /** Calls this router has on the deployment now (counted from the pick to the end of the call). */
   readonly inFlight: number;
-  /** The deployment's concurrency limiter, if it has one (its units in use and its limit). */
+  /** The deployment's concurrency limiter, if it has one (its units in use, `inUse`, across processes when its store is shared, and its limit). */
   readonly limiter: ConcurrencyLimiter | undefined;
   /** Moving average of the time to first chunk of its streams, in ms (undefined until one succeeded). */
   readonly ttftMs: number | undefined;
@@ -83,8 +83,12 @@ export function weighted(): AliasStrategy {
   );
 }
 
-/** Units in use: the limiter's (which counts costs, and every router sharing it) or this router's calls, whichever is more. */
-const load = (deployment: DeploymentView): number => Math.max(deployment.inFlight, deployment.limiter?.active ?? 0);
+/**
+ * Units in use: the limiter's (which counts costs, and every router sharing
+ * its store, in other processes too when the store is shared) or this
+ * router's calls, whichever is more.
+ */
+const load = (deployment: DeploymentView): number => Math.max(deployment.inFlight, deployment.limiter?.inUse ?? 0);
 
 /** Whether a call would start now rather than queue. */
 const hasRoom = (deployment: DeploymentView): boolean => {
