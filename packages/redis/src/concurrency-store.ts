@@ -33,8 +33,11 @@ interface KeyState {
 /** The units other processes hold on one key, as last heard from Redis (for `used`). */
 interface Seen {
   others: number | undefined;
-  /** When it was last heard (performance.now()). */
-  at: number;
+  /**
+   * Heard less than `usageMaxAgeMs` ago: a timer ends it, so `used`, read
+   * many times per pick, checks a flag rather than the clock.
+   */
+  fresh: boolean;
   reading: boolean;
 }
 
@@ -100,10 +103,10 @@ export class RedisConcurrency implements ConcurrencyStore {
   used(key: string): number | undefined {
     let seen = this.#seen.get(key);
     if (!seen) {
-      seen = { others: undefined, at: Number.NEGATIVE_INFINITY, reading: false };
+      seen = { others: undefined, fresh: false, reading: false };
       this.#seen.set(key, seen);
     }
-    if (!seen.reading && performance.now() - seen.at >= this.#settings.usageMaxAgeMs) this.#read(key, seen);
+    if (!seen.fresh && !seen.reading) this.#read(key, seen);
     const mine = this.#keys.get(key);
     if (seen.others === undefined && !mine) return undefined;
     return (seen.others ?? 0) + (mine ? mine.held + mine.localUsed : 0);
@@ -145,11 +148,20 @@ export class RedisConcurrency implements ConcurrencyStore {
   #hear(key: string, others: number): void {
     let seen = this.#seen.get(key);
     if (!seen) {
-      seen = { others, at: 0, reading: false };
+      seen = { others, fresh: false, reading: false };
       this.#seen.set(key, seen);
     }
     seen.others = others;
-    seen.at = performance.now();
+    this.#freshFor(seen);
+  }
+
+  /** Fresh until `usageMaxAgeMs` from now (or from an earlier hearing still fresh: one timer per key and period). */
+  #freshFor(seen: Seen): void {
+    if (seen.fresh) return;
+    seen.fresh = true;
+    setTimeout(() => {
+      seen.fresh = false;
+    }, this.#settings.usageMaxAgeMs).unref();
   }
 
   /** A background read of what the other processes hold; while Redis is down the last figure stays. */
@@ -159,9 +171,8 @@ export class RedisConcurrency implements ConcurrencyStore {
     this.#link
       .run(USED, keys, [channel, this.#settings.processId])
       .then((others) => this.#hear(key, others as number))
-      .catch(() => {
-        seen.at = performance.now();
-      })
+      // The last figure stays, and is asked for again after another period.
+      .catch(() => this.#freshFor(seen))
       .finally(() => {
         seen.reading = false;
       });
