@@ -12,6 +12,18 @@ import { script, type Script } from './link.ts';
  * Redis server's clock, so the machines' clocks do not matter.
  */
 
+/** Units held by every process but `proc`: what a process reports to its `least-busy` picks, beside what it holds itself. */
+const OTHERS = `
+local function others(proc)
+  local sum = 0
+  local all = redis.call('HGETALL', KEYS[1])
+  for i = 1, #all, 2 do
+    if all[i] ~= proc then sum = sum + tonumber(all[i + 1]) end
+  end
+  return sum
+end
+`;
+
 /** Server time in ms, and dropping the processes whose lease ended (announcing the units they freed). */
 const PRELUDE = `
 local t = redis.call('TIME')
@@ -29,7 +41,7 @@ end
 local function keep(ttl, keys)
   for _, i in ipairs(keys) do redis.call('PEXPIRE', KEYS[i], ttl * 4) end
 end
-`;
+${OTHERS}`;
 
 /**
  * ARGV: channel, process, cost, limit, ttl ms, waiting (1 when the process has callers waiting).
@@ -37,15 +49,16 @@ end
  * need, so a process never overtakes one that waits for units (and none
  * starves), while units nobody waits for are taken at once. A process served
  * from the line goes to its back if it still has callers waiting, so
- * processes take turns. Answers 1, or, refused, -(1 + ms until the next
- * lease of another process may end), so a waiter can look again the moment
- * a dead process's units come free.
+ * processes take turns. Answers [1, units the others hold], or, refused,
+ * [-(1 + ms until the next lease of another process may end), units the
+ * others hold], so a waiter can look again the moment a dead process's
+ * units come free.
  */
 export const TAKE: Script = script(
   `${PRELUDE}
 local proc, cost, limit, ttl = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local used = 0
-for _, v in ipairs(redis.call('HVALS', KEYS[1])) do used = used + tonumber(v) end
+local rest = others(proc)
+local used = rest + tonumber(redis.call('HGET', KEYS[1], proc) or 0)
 local ahead, inLine = 0, false
 for _, p in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
   if p == proc then
@@ -59,7 +72,7 @@ if used + ahead + cost > limit then
   keep(ttl, {5})
   local soonest = redis.call('ZRANGE', KEYS[2], 0, 1, 'WITHSCORES')
   local next = soonest[1] == proc and soonest[4] or soonest[2]
-  return -(1 + (next and math.max(0, tonumber(next) - now) or ttl))
+  return {-(1 + (next and math.max(0, tonumber(next) - now) or ttl)), rest}
 end
 redis.call('HINCRBY', KEYS[1], proc, cost)
 redis.call('ZADD', KEYS[2], now + ttl, proc)
@@ -69,21 +82,21 @@ if inLine then
 end
 -- The line's keys expire through the heartbeat, which also runs while a process waits.
 keep(ttl, {1, 2})
-return 1
+return {1, rest}
 `,
   5,
 );
 
-/** ARGV: channel, process, cost. Gives units back and tells the other processes waiting, if any. */
+/** ARGV: channel, process, cost. Gives units back and tells the other processes waiting, if any. Answers the units the others hold. */
 export const GIVE: Script = script(
-  `
+  `${OTHERS}
 local left = redis.call('HINCRBY', KEYS[1], ARGV[2], -tonumber(ARGV[3]))
 if left <= 0 then redis.call('HDEL', KEYS[1], ARGV[2]) end
 local waiting = redis.call('ZCARD', KEYS[3])
 if waiting > 1 or (waiting == 1 and not redis.call('ZSCORE', KEYS[3], ARGV[2])) then
   redis.call('PUBLISH', ARGV[1], 'free')
 end
-return 1
+return others(ARGV[2])
 `,
   5,
 );
@@ -93,6 +106,7 @@ return 1
  * Renews the process's lease; restores its count of units when Redis lost it
  * (a restart without persistence, or a lease that ran out while the process
  * was cut off) or a give did not arrive; joins the line, or leaves it.
+ * Answers the units the other processes hold.
  */
 export const BEAT: Script = script(
   `${PRELUDE}
@@ -106,7 +120,15 @@ elseif redis.call('ZREM', KEYS[3], proc) == 1 then
 end
 if held ~= 0 or waiting then redis.call('ZADD', KEYS[2], now + ttl, proc) else redis.call('ZREM', KEYS[2], proc) end
 keep(ttl, {1, 2, 3, 4, 5})
-return 1
+return others(proc)
+`,
+  5,
+);
+
+/** ARGV: channel, process. Answers the units the other processes hold (after dropping those whose lease ended). */
+export const USED: Script = script(
+  `${PRELUDE}
+return others(ARGV[2])
 `,
   5,
 );

@@ -1,5 +1,5 @@
 import type { ConcurrencyStore } from '@router/core/reliability';
-import { BEAT, GIVE, TAKE } from './concurrency-scripts.ts';
+import { BEAT, GIVE, TAKE, USED } from './concurrency-scripts.ts';
 import { SharedStateUnavailableError } from './errors.ts';
 import type { RedisLink, Script } from './link.ts';
 
@@ -9,6 +9,7 @@ export interface ConcurrencySettings {
   leaseTtlMs: number;
   onRedisDown: 'open' | 'closed';
   localShare: number;
+  usageMaxAgeMs: number;
 }
 
 /** What this process knows about one limiter key. */
@@ -29,6 +30,17 @@ interface KeyState {
   leaseTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
+/** The units other processes hold on one key, as last heard from Redis (for `used`). */
+interface Seen {
+  others: number | undefined;
+  /**
+   * Heard less than `usageMaxAgeMs` ago: a timer ends it, so `used`, read
+   * many times per pick, checks a flag rather than the clock.
+   */
+  fresh: boolean;
+  reading: boolean;
+}
+
 /**
  * The Redis side of a concurrency store: takes and gives through Lua scripts,
  * one lease per process and key renewed by a heartbeat, pub/sub wake-ups for
@@ -38,6 +50,7 @@ export class RedisConcurrency implements ConcurrencyStore {
   readonly #link: RedisLink;
   readonly #settings: ConcurrencySettings;
   readonly #keys = new Map<string, KeyState>();
+  readonly #seen = new Map<string, Seen>();
   #heartbeat: ReturnType<typeof setInterval> | undefined;
 
   constructor(link: RedisLink, settings: ConcurrencySettings) {
@@ -53,7 +66,8 @@ export class RedisConcurrency implements ConcurrencyStore {
     state.taking++;
     try {
       const waiting = state.wakes.size > 0 ? 1 : 0;
-      const reply = Number(await this.#run(TAKE, key, [cost, limit, this.#settings.leaseTtlMs, waiting]));
+      const [reply, others] = (await this.#run(TAKE, key, [cost, limit, this.#settings.leaseTtlMs, waiting])) as [number, number];
+      this.#hear(key, others);
       if (reply === 1) state.held += cost;
       else this.#wakeAtLeaseEnd(key, state, -reply - 1);
       return reply === 1;
@@ -74,7 +88,28 @@ export class RedisConcurrency implements ConcurrencyStore {
     }
     state.held -= cost;
     // A give that does not arrive is corrected by the next heartbeat, which sets the count this process holds.
-    await this.#run(GIVE, key, [cost]).catch(() => undefined);
+    await this.#run(GIVE, key, [cost]).then(
+      (others) => this.#hear(key, others as number),
+      () => undefined,
+    );
+  }
+
+  /**
+   * Units of `key` in use in every process: what this process holds, exact,
+   * plus what the others held when Redis last said (in the reply to any
+   * take, give or heartbeat of this process, or to a background read that
+   * this starts once the figure is `usageMaxAgeMs` old). Never waits on Redis.
+   */
+  used(key: string): number | undefined {
+    let seen = this.#seen.get(key);
+    if (!seen) {
+      seen = { others: undefined, fresh: false, reading: false };
+      this.#seen.set(key, seen);
+    }
+    if (!seen.fresh && !seen.reading) this.#read(key, seen);
+    const mine = this.#keys.get(key);
+    if (seen.others === undefined && !mine) return undefined;
+    return (seen.others ?? 0) + (mine ? mine.held + mine.localUsed : 0);
   }
 
   watch(key: string, wake: () => void): () => void {
@@ -110,12 +145,43 @@ export class RedisConcurrency implements ConcurrencyStore {
     return true;
   }
 
+  #hear(key: string, others: number): void {
+    let seen = this.#seen.get(key);
+    if (!seen) {
+      seen = { others, fresh: false, reading: false };
+      this.#seen.set(key, seen);
+    }
+    seen.others = others;
+    this.#freshFor(seen);
+  }
+
+  /** Fresh until `usageMaxAgeMs` from now (or from an earlier hearing still fresh: one timer per key and period). */
+  #freshFor(seen: Seen): void {
+    if (seen.fresh) return;
+    seen.fresh = true;
+    setTimeout(() => {
+      seen.fresh = false;
+    }, this.#settings.usageMaxAgeMs).unref();
+  }
+
+  /** A background read of what the other processes hold; while Redis is down the last figure stays. */
+  #read(key: string, seen: Seen): void {
+    seen.reading = true;
+    const { keys, channel } = names(this.#settings.prefix, key);
+    this.#link
+      .run(USED, keys, [channel, this.#settings.processId])
+      .then((others) => this.#hear(key, others as number))
+      // The last figure stays, and is asked for again after another period.
+      .catch(() => this.#freshFor(seen))
+      .finally(() => {
+        seen.reading = false;
+      });
+  }
+
   #state(key: string): KeyState {
     let state = this.#keys.get(key);
     if (!state) {
-      const base = `${this.#settings.prefix}:{${key}}`;
-      const keys = [`${base}:units`, `${base}:leases`, `${base}:line`, `${base}:seq`, `${base}:needs`];
-      state = { keys, channel: `${base}:wake`, held: 0, taking: 0, local: [], localUsed: 0, wakes: new Set(), leaseTimer: undefined };
+      state = { ...names(this.#settings.prefix, key), held: 0, taking: 0, local: [], localUsed: 0, wakes: new Set(), leaseTimer: undefined };
       this.#keys.set(key, state);
     }
     return state;
@@ -147,7 +213,10 @@ export class RedisConcurrency implements ConcurrencyStore {
    */
   #beat(key: string, state: KeyState, always = false): void {
     const held = state.taking > 0 ? -1 : state.held + state.localUsed;
-    this.#run(BEAT, key, [this.#settings.leaseTtlMs, held, state.wakes.size > 0 ? 1 : 0], always).catch(() => undefined);
+    this.#run(BEAT, key, [this.#settings.leaseTtlMs, held, state.wakes.size > 0 ? 1 : 0], always).then(
+      (others) => this.#hear(key, others as number),
+      () => undefined,
+    );
   }
 
   /**
@@ -175,4 +244,10 @@ export class RedisConcurrency implements ConcurrencyStore {
     }, this.#settings.leaseTtlMs / 3);
     this.#heartbeat.unref();
   }
+}
+
+/** The Redis keys (one hash slot) and wake-up channel of a limiter key. */
+function names(prefix: string, key: string): { keys: readonly string[]; channel: string } {
+  const base = `${prefix}:{${key}}`;
+  return { keys: [`${base}:units`, `${base}:leases`, `${base}:line`, `${base}:seq`, `${base}:needs`], channel: `${base}:wake` };
 }

@@ -24,6 +24,11 @@ export interface RedisStoreOptions {
   onRedisDown?: 'open' | 'closed';
   /** Fail open: the share of each limit this process may use on its own (at least one unit). Default 0.25. */
   localShare?: number;
+  /**
+   * How old the figure of units other processes hold may get before `used` (read by a `least-busy` alias on each
+   * pick) asks Redis again, in the background: the pick never waits on Redis. Default 100 ms.
+   */
+  usageMaxAgeMs?: number;
   /** A shared breaker's half-open probe belongs to one process for this long; a probe still running then may be joined by another. Default 10 000 ms. */
   probeLeaseMs?: number;
   /** Told when Redis goes down and comes back. */
@@ -32,6 +37,8 @@ export interface RedisStoreOptions {
 
 /** A store on Redis for `ConcurrencyLimiter`s, `CircuitBreaker`s and `RateLimiter`s in several processes. */
 export interface RedisStore extends ConcurrencyStore, BreakerStore {
+  /** Units of a limiter key in use in every process: this one's, exact, plus the others' as of at most about `usageMaxAgeMs` ago. */
+  used(key: string): number | undefined;
   /** The store for `RateLimiter`s (a separate object: its `take` answers a wait, not a grant). */
   readonly rates: RateStore;
   /** This process's id in Redis (host, pid and a random part). */
@@ -51,6 +58,7 @@ const DEFAULTS: Settings = {
   retryAfterMs: 1_000,
   onRedisDown: 'open',
   localShare: 0.25,
+  usageMaxAgeMs: 100,
   probeLeaseMs: 10_000,
 };
 
@@ -78,6 +86,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     take: (key, cost, limit) => concurrency.take(key, cost, limit),
     give: (key, cost) => concurrency.give(key, cost),
     watch: (key, wake) => concurrency.watch(key, wake),
+    used: (key) => concurrency.used(key),
     read: (key) => breakers.read(key),
     write: (key, change) => breakers.write(key, change),
     probe: (key, openedAt) => breakers.probe(key, openedAt),
@@ -90,7 +99,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
 
 function validate(settings: Settings): void {
   const problems: string[] = [];
-  const positive = (field: 'leaseTtlMs' | 'commandTimeoutMs' | 'connectTimeoutMs' | 'retryAfterMs' | 'probeLeaseMs'): void => {
+  const positive = (field: 'leaseTtlMs' | 'commandTimeoutMs' | 'connectTimeoutMs' | 'retryAfterMs' | 'probeLeaseMs' | 'usageMaxAgeMs'): void => {
     const value = settings[field];
     if (!(Number.isFinite(value) && value > 0)) problems.push(`redis store ${field} must be a positive number of ms (got ${value}).`);
   };
@@ -99,6 +108,7 @@ function validate(settings: Settings): void {
   positive('connectTimeoutMs');
   positive('retryAfterMs');
   positive('probeLeaseMs');
+  positive('usageMaxAgeMs');
   if (settings.commandTimeoutMs >= settings.leaseTtlMs / 3) {
     problems.push(`redis store commandTimeoutMs (${settings.commandTimeoutMs}) must be under a third of leaseTtlMs (${settings.leaseTtlMs}), so a slow renewal cannot outlive a lease.`);
   }

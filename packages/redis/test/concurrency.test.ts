@@ -225,13 +225,33 @@ describe('createRedisStore', () => {
     }
   });
 
+  it('reports the units every process holds without waiting on Redis: its own exactly, the others as Redis last said', async () => {
+    const key = freshKey();
+    const here = processStore();
+    const elsewhere = new ConcurrencyLimiter({ limit: 5, store: processStore(), key });
+    // Nothing known yet: the answer comes at once, and a read starts in the background.
+    expect(here.used(key)).toBeUndefined();
+    const held = [await elsewhere.acquire(2)];
+    await until(() => here.used(key) === 2);
+    // The reply to this process's own take says what the others hold, so the figure is current right after it.
+    held.push(await elsewhere.acquire());
+    const limiter = new ConcurrencyLimiter({ limit: 5, store: here, key });
+    const mine = await limiter.acquire();
+    expect([here.used(key), limiter.active, limiter.inUse, limiter.canTake(1), limiter.canTake(2)]).toEqual([4, 1, 4, true, false]);
+    for (const slot of held) slot.release();
+    await until(() => here.used(key) === 1);
+    mine.release();
+    expect(here.used(key)).toBe(0);
+  });
+
   it('refuses bad settings naming each field', () => {
-    expect(() => createRedisStore({ leaseTtlMs: 0, localShare: 2, onRedisDown: 'maybe' as 'open', url: 'http://x' })).toThrow(ConfigurationError);
+    const bad = { leaseTtlMs: 0, localShare: 2, onRedisDown: 'maybe' as 'open', url: 'http://x', usageMaxAgeMs: -1 };
+    expect(() => createRedisStore(bad)).toThrow(ConfigurationError);
     try {
-      createRedisStore({ leaseTtlMs: 0, localShare: 2, onRedisDown: 'maybe' as 'open', url: 'http://x' });
+      createRedisStore(bad);
     } catch (error) {
       const message = (error as Error).message;
-      for (const field of ['leaseTtlMs', 'localShare', 'onRedisDown', 'url']) expect(message).toContain(field);
+      for (const field of ['leaseTtlMs', 'localShare', 'onRedisDown', 'url', 'usageMaxAgeMs']) expect(message).toContain(field);
     }
   });
 });

@@ -174,3 +174,25 @@ describe('one rate limit shared by several processes through Redis', () => {
     expect(sim.requests).toHaveLength(12);
   });
 });
+
+describe('a least-busy alias whose deployments have limiters on one Redis store', () => {
+  it('a deployment busy in one process is avoided by another process, which has no call of its own on it', { timeout: 60_000 }, async () => {
+    const [busy, other] = await start(2, { alias: { name: 'pool', model } });
+    // Both deployments idle: ties go to the first one.
+    expect((await other!.run({ calls: 2, model: 'pool', kinds: 'generate', oneAtATime: true })).servedBy).toEqual({ featherless: 2 });
+
+    // The busy process holds 2 units of the first deployment (its default route), with calls that do not end.
+    busy!.start({ calls: 2, model: stalledModel, kinds: 'generate' });
+    await until(() => sim.inFlight === 2);
+    // The other process learns it from Redis in the background: its picks never wait on Redis.
+    await until(async () => (await other!.explain('pool'))[0]!.inUse === 2);
+    expect(await other!.explain('pool')).toEqual([
+      { backend: 'featherless', inFlight: 0, inUse: 2 },
+      { backend: 'featherless-b', inFlight: 0, inUse: 0 },
+    ]);
+    const { outcomes, servedBy } = await other!.run({ calls: 4, model: 'pool', kinds: 'mixed', oneAtATime: true });
+    expect(outcomes).toEqual({ ok: 4 });
+    expect(servedBy).toEqual({ 'featherless-b': 4 });
+    expect(refusedByPlan()).toBe(0);
+  });
+});

@@ -5,14 +5,19 @@ import type { BenchCase } from '../context.ts';
 import { atMost, figure, type Figures } from '../figures.ts';
 import { median } from '../stats.ts';
 
-const deployments = 8;
+export const deployments = 8;
+
+/** Makes deployment `index`'s limiter: in memory here, on a Redis store in the redis case. */
+export type LimiterFor = (index: number) => ConcurrencyLimiter;
+
+const inMemory: LimiterFor = () => new ConcurrencyLimiter({ limit: 4 });
 
 /** A deployment as an alias keeps it, with the limiter and breaker `least-busy` and the health check read. */
 interface BenchDeployment extends DeploymentView {
   breaker: CircuitBreaker;
 }
 
-function views(): BenchDeployment[] {
+function views(limiterFor: LimiterFor): BenchDeployment[] {
   return Array.from({ length: deployments }, (_, index) => ({
     backend: `d${index}`,
     model: 'm',
@@ -20,7 +25,7 @@ function views(): BenchDeployment[] {
     weight: index + 1,
     costPerToken: (deployments - index) * 1e-7,
     inFlight: index % 3,
-    limiter: new ConcurrencyLimiter({ limit: 4 }),
+    limiter: limiterFor(index),
     breaker: new CircuitBreaker(),
     ttftMs: 100 + ((index * 37) % 50),
     totalMs: 400 + ((index * 53) % 120),
@@ -33,9 +38,9 @@ function views(): BenchDeployment[] {
  * deployments whose breaker lets calls through, then run the strategy.
  * Median of `rounds` timed loops.
  */
-function nsPerPick(name: StrategyName, picks: number, rounds: number): number {
+export function nsPerPick(name: StrategyName, picks: number, rounds: number, limiterFor: LimiterFor = inMemory): number {
   const strategy = strategies[name]();
-  const all = views();
+  const all = views(limiterFor);
   const candidates: BenchDeployment[] = [];
   let state = 1;
   const context: PickContext = {

@@ -6,6 +6,7 @@ import type { BenchCase } from '../context.ts';
 import { addedNoise, medianBootstrapNoise } from '../compare.ts';
 import { atLeast, atMost, figure, inOneProcess, type Figures } from '../figures.ts';
 import { median, p99 } from '../stats.ts';
+import { deployments, nsPerPick } from './aliases.ts';
 
 /** Acquire + release, one after another: the time of each pair (ms). */
 async function pairTimes(limiter: ConcurrencyLimiter, pairs: number): Promise<number[]> {
@@ -93,6 +94,14 @@ export const redisLimiterCase: BenchCase = {
       progress(`redis: 4 limiters with a connection each (as 4 processes) on one key, 16 callers each, for ${roundMs} ms; then the PING floor`);
       const perProcess = await Promise.all(processes.map((each) => throughput(limiterOn(each), 16, roundMs)));
       const floor = await pingRate(redis.url, roundMs);
+      progress(`redis: the least-busy pick at ${deployments} deployments whose limiters are on this store, another process holding units`);
+      const pickLimiters = Array.from({ length: deployments }, (_, index) => new ConcurrencyLimiter({ limit: 4, store, key: `pick-${index}` }));
+      for (const [index, limiter] of pickLimiters.entries()) {
+        if (index % 2 === 0) await processes[0]!.take(`pick-${index}`, 1 + (index % 3), 4);
+        // The reply to this process's own take tells it what the others hold, as a running app would have heard.
+        (await limiter.acquire()).release();
+      }
+      const pickNs = nsPerPick('least-busy', quick ? 20_000 : 200_000, quick ? 5 : 15, (index) => pickLimiters[index]!);
       const added = median(redisTimes) - median(memoryTimes);
       const addedMsNoise = addedNoise([memoryTimes], [redisTimes], median);
       const figures: Figures = {
@@ -106,6 +115,8 @@ export const redisLimiterCase: BenchCase = {
         'throughput.redis': atLeast(median(redisRates), 'pairs/s', 10_000, undefined, medianBootstrapNoise(redisRates)),
         'throughput.redis4Processes': figure(perProcess.reduce((sum, rate) => sum + rate, 0), 'pairs/s'),
         'floor.pingsOneAfterAnother': figure(floor, '/s'),
+        // The pick reads each limiter's units in use from the store's memory: no Redis round trip.
+        'pick.leastBusyOnRedis': atMost(pickNs / 1000, 'µs', 2),
       };
       return figures;
     } finally {

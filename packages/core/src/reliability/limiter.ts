@@ -18,6 +18,14 @@ export interface ConcurrencyStore {
    * wait, so a store may also read it as "this process is waiting".
    */
   watch?(key: string, wake: () => void): () => void;
+  /**
+   * Units of `key` in use now by every limiter sharing the store, as far as
+   * the store knows without asking anyone: it is read on every pick of a
+   * `least-busy` alias, so it must answer at once from memory. A shared store
+   * answers from a snapshot it keeps fresh in the background; undefined when
+   * it knows nothing yet.
+   */
+  used?(key: string): number | undefined;
 }
 
 export function createMemoryStore(): ConcurrencyStore {
@@ -32,6 +40,7 @@ export function createMemoryStore(): ConcurrencyStore {
     give(key, cost) {
       used.set(key, (used.get(key) ?? 0) - cost);
     },
+    used: (key) => used.get(key),
   };
 }
 
@@ -103,14 +112,24 @@ export class ConcurrencyLimiter {
     return this.#held;
   }
 
+  /**
+   * Units in use under this limiter's key: the store's count when it keeps
+   * one (every limiter sharing the store, in every process for a shared
+   * store, as recently as it knows), and never fewer than `active`.
+   */
+  get inUse(): number {
+    const used = this.#store.used?.(this.#key);
+    return used === undefined || used < this.#held ? this.#held : used;
+  }
+
   /** Calls waiting for a slot. */
   get queued(): number {
     return this.#queue.length;
   }
 
-  /** Whether a call costing `cost` would get a slot without waiting (a hint, exact for the in-memory store). */
+  /** Whether a call costing `cost` would get a slot without waiting (a hint from `inUse`, exact for the in-memory store). */
   canTake(cost = 1): boolean {
-    return this.#queue.length === 0 && this.#held + Math.min(cost, this.limit) <= this.limit;
+    return this.#queue.length === 0 && this.inUse + Math.min(cost, this.limit) <= this.limit;
   }
 
   /**

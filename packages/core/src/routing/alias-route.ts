@@ -39,6 +39,8 @@ export interface DeploymentExplanation {
   healthy: boolean;
   breaker?: BreakerState;
   inFlight: number;
+  /** Units its limiter sees in use (all processes when its store is shared); absent without a limiter. */
+  inUse?: number;
   /** Successful calls measured. */
   samples: number;
   ttftMs?: number;

@@ -295,6 +295,7 @@ function build(definition: AliasDefinition, setup: AliasSetup, runtime: AliasRun
           healthy: isHealthy(state),
           ...breakerOf(state.breaker),
           inFlight: state.inFlight,
+          ...(state.limiter && { inUse: state.limiter.inUse }),
           samples: state.samples,
           ...(state.ttftMs !== undefined && { ttftMs: state.ttftMs }),
           ...(state.totalMs !== undefined && { totalMs: state.totalMs }),

@@ -14,7 +14,7 @@ export interface DeploymentView {
   readonly costPerToken: number | undefined;
   /** Calls this router has on the deployment now (counted from the pick to the end of the call). */
   readonly inFlight: number;
-  /** The deployment's concurrency limiter, if it has one (its units in use and its limit). */
+  /** The deployment's concurrency limiter, if it has one (its units in use, `inUse`, across processes when its store is shared, and its limit). */
   readonly limiter: ConcurrencyLimiter | undefined;
   /** Moving average of the time to first chunk of its streams, in ms (undefined until one succeeded). */
   readonly ttftMs: number | undefined;
@@ -83,13 +83,21 @@ export function weighted(): AliasStrategy {
   );
 }
 
-/** Units in use: the limiter's (which counts costs, and every router sharing it) or this router's calls, whichever is more. */
-const load = (deployment: DeploymentView): number => Math.max(deployment.inFlight, deployment.limiter?.active ?? 0);
+/**
+ * Units in use: the limiter's (which counts costs, and every router sharing
+ * its store, in other processes too when the store is shared) or this
+ * router's calls, whichever is more.
+ */
+const load = (deployment: DeploymentView): number => Math.max(deployment.inFlight, deployment.limiter?.inUse ?? 0);
 
-/** Whether a call would start now rather than queue. */
-const hasRoom = (deployment: DeploymentView): boolean => {
+/**
+ * Whether a call would start now rather than queue, given the deployment's
+ * `load` (its limiter's `canTake()`, and this router's calls under the limit,
+ * from the units already read: a pick reads each limiter once).
+ */
+const hasRoom = (deployment: DeploymentView, units: number): boolean => {
   const { limiter } = deployment;
-  return !limiter || (limiter.canTake() && deployment.inFlight < limiter.limit);
+  return !limiter || (limiter.queued === 0 && units + Math.min(1, limiter.limit) <= limiter.limit);
 };
 
 /**
@@ -101,12 +109,12 @@ export function leastBusy(): AliasStrategy {
   return strategy(
     (candidates) => {
       let best = 0;
-      let bestRoom = hasRoom(candidates[0]!);
       let bestLoad = load(candidates[0]!);
+      let bestRoom = hasRoom(candidates[0]!, bestLoad);
       for (let i = 1; i < candidates.length; i++) {
         const candidate = candidates[i]!;
-        const room = hasRoom(candidate);
         const units = load(candidate);
+        const room = hasRoom(candidate, units);
         if ((room && !bestRoom) || (room === bestRoom && units < bestLoad)) {
           best = i;
           bestRoom = room;
@@ -116,7 +124,10 @@ export function leastBusy(): AliasStrategy {
       return best;
     },
     'least-busy',
-    (chosen) => `least busy: ${load(chosen)} in use${hasRoom(chosen) ? '' : ' (all at their limit)'}`,
+    (chosen) => {
+      const units = load(chosen);
+      return `least busy: ${units} in use${hasRoom(chosen, units) ? '' : ' (all at their limit)'}`;
+    },
   );
 }
 

@@ -196,6 +196,28 @@ describe('ConcurrencyLimiter', () => {
     expect(watchers.size).toBe(0);
   });
 
+  it('inUse and canTake count the units every limiter on the store holds; without a count from the store, its own', async () => {
+    const store = createMemoryStore();
+    const here = new ConcurrencyLimiter({ limit: 3, store, key: 'account' });
+    const elsewhere = new ConcurrencyLimiter({ limit: 3, store, key: 'account' });
+    const slots = [await elsewhere.acquire(2)];
+    expect([here.active, here.inUse, here.canTake(), here.canTake(2)]).toEqual([0, 2, true, false]);
+    slots.push(await here.acquire());
+    expect([here.active, here.inUse, elsewhere.inUse, here.canTake()]).toEqual([1, 3, 3, false]);
+    for (const slot of slots) slot.release();
+    expect([here.inUse, here.canTake(3)]).toEqual([0, true]);
+
+    // A store that keeps no count (no `used`): the limiter knows only what it holds.
+    const { take, give } = createMemoryStore();
+    const blind = { take, give } satisfies ConcurrencyStore;
+    const mine = new ConcurrencyLimiter({ limit: 3, store: blind });
+    await new ConcurrencyLimiter({ limit: 3, store: blind }).acquire(2);
+    expect([mine.inUse, mine.canTake()]).toEqual([0, true]);
+    const slot = await mine.acquire();
+    expect(mine.inUse).toBe(1);
+    slot.release();
+  });
+
   it('a failing store fails the waiting call, not the process', async () => {
     const broken: ConcurrencyStore = {
       take: () => Promise.reject(new Error('store unreachable')),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRouter, type Operation, type Router } from '../../src/index.ts';
-import { ConcurrencyLimiter } from '../../src/reliability.ts';
+import { ConcurrencyLimiter, createMemoryStore } from '../../src/reliability.ts';
 import { alias, latency, strategies, type DeploymentView, type StrategyName } from '../../src/routing.ts';
 import { messages } from '../reliability/scripted-backend.ts';
 import { gatedBackend, type Gated } from './gated-backend.ts';
@@ -120,6 +120,41 @@ describe('least-busy', () => {
     a.finish();
     expect((await Promise.all(calls)).length).toBe(5);
     expect(inFlight(router)).toEqual([0, 0]);
+  });
+
+  it('counts the units other routers hold through a shared store, as it would another process through a shared Redis store', async () => {
+    const stores = { a: createMemoryStore(), b: createMemoryStore() };
+    const routerOn = (gated: { a: Gated; b: Gated }): Router =>
+      createRouter({
+        backends: gated,
+        default: 'a',
+        reliability: {
+          a: { limiter: new ConcurrencyLimiter({ limit: 4, store: stores.a }) },
+          b: { limiter: new ConcurrencyLimiter({ limit: 4, store: stores.b }) },
+        },
+        aliases: { [POOL]: alias({ strategy: 'least-busy', deployments: [{ backend: 'a', model: 'x' }, { backend: 'b', model: 'y' }] }) },
+        timingLog: false,
+      });
+    const first = { a: gatedBackend('a', { gated: true }), b: gatedBackend('b', { gated: true }) };
+    const second = { a: gatedBackend('a', { gated: true }), b: gatedBackend('b', { gated: true }) };
+    const busy = routerOn(first);
+    const other = routerOn(second);
+    // The first router's two calls hold units of a (routed to it by the default rule, through its limiter).
+    const held = [busy.generate(messages, { model: 'direct' }), busy.stream(messages, { model: 'direct' }).collect()];
+    await expect.poll(() => first.a.open).toBe(2);
+    expect(other.explain(POOL).alias!.deployments.map((d) => [d.inFlight, d.inUse])).toEqual([
+      [0, 2],
+      [0, 0],
+    ]);
+    // The other router has nothing in flight, yet sends its calls to b until b is as busy as a.
+    const placed = [other.generate(messages, { model: POOL }), other.generate(messages, { model: POOL })];
+    await expect.poll(() => second.b.open).toBe(2);
+    const tie = other.generate(messages, { model: POOL });
+    await expect.poll(() => second.a.open).toBe(1);
+    for (const gated of [first.a, second.a, second.b]) gated.finish();
+    expect((await Promise.all(placed)).map((completion) => completion.backend)).toEqual(['b', 'b']);
+    expect((await tie).backend).toBe('a');
+    await Promise.all(held);
   });
 
   it('without limiters, spreads calls by how many each has in flight', async () => {

@@ -6,6 +6,7 @@
  */
 import { createRouter, RouterError } from '@router/core';
 import { CircuitBreaker, ConcurrencyLimiter, RateLimiter } from '@router/core/reliability';
+import { alias } from '@router/core/routing';
 import { createFeatherlessBackend } from '@router/featherless';
 import { createRedisStore } from '@router/redis';
 import type { ParentMessage, RunRequest, WorkerConfig, WorkerMessage } from './protocol.ts';
@@ -23,48 +24,67 @@ const featherless = createFeatherlessBackend({ baseURL: config.baseURL, apiKey: 
 const limiter = new ConcurrencyLimiter({ limit: featherless.planUnits, store, key: 'featherless-plan', maxQueue: 256, queueTimeoutMs: 60_000 });
 const breaker = config.breaker ? new CircuitBreaker({ ...config.breaker, store, key: 'featherless' }) : undefined;
 const rateLimiter = config.rate ? new RateLimiter({ ...config.rate, store: store.rates, key: 'featherless-key' }) : undefined;
+// With an alias: a second deployment of the model, on the same server, with a limiter of its own on the shared store.
+const spare = config.alias && createFeatherlessBackend({ baseURL: config.baseURL, apiKey: 'sk-multi-process-test', planUnits: config.planUnits });
 const router = createRouter({
-  backends: { featherless },
+  backends: { featherless, ...(spare && { 'featherless-b': spare }) },
   default: 'featherless',
-  reliability: { featherless: { limiter, ...(breaker && { breaker }), ...(rateLimiter && { rateLimiter }) } },
+  reliability: {
+    featherless: { limiter, ...(breaker && { breaker }), ...(rateLimiter && { rateLimiter }) },
+    ...(spare && { 'featherless-b': { limiter: new ConcurrencyLimiter({ limit: spare.planUnits, store, key: 'featherless-b' }) } }),
+  },
+  ...(config.alias && {
+    aliases: {
+      [config.alias.name]: alias({
+        strategy: 'least-busy',
+        deployments: ['featherless', 'featherless-b'].map((backend) => ({ backend, model: config.alias!.model })),
+      }),
+    },
+  }),
 });
 
 const send = (message: WorkerMessage): void => {
   process.send!(message);
 };
 
-async function call(request: RunRequest, index: number): Promise<string> {
+/** A call's outcome, and the backend that served it. */
+async function call(request: RunRequest, index: number): Promise<[string, string?]> {
   const messages = [{ role: 'user' as const, content: `process ${process.pid} call ${index}` }];
   const options = { model: request.model, timeoutMs: 120_000 };
   try {
     if (request.kinds === 'mixed' && index % 2 === 1) {
-      for await (const chunk of router.stream(messages, options)) void chunk;
-    } else {
-      await router.generate(messages, options);
+      const stream = router.stream(messages, options);
+      for await (const chunk of stream) void chunk;
+      return ['ok', (await stream.completion).backend];
     }
-    return 'ok';
+    return ['ok', (await router.generate(messages, options)).backend];
   } catch (error) {
-    if (!RouterError.isInstance(error)) return `crash:${String(error)}`;
-    return error.status === undefined ? error.code : `${error.code}:${error.status}`;
+    if (!RouterError.isInstance(error)) return [`crash:${String(error)}`];
+    return [error.status === undefined ? error.code : `${error.code}:${error.status}`];
   }
 }
 
 async function run(request: RunRequest): Promise<void> {
   const outcomes: Record<string, number> = {};
+  const servedBy: Record<string, number> = {};
   let firstServedAt: number | undefined;
-  await Promise.all(
-    Array.from({ length: request.calls }, async (_, index) => {
-      const outcome = await call(request, index);
-      if (outcome === 'ok') firstServedAt ??= Date.now();
-      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-    }),
-  );
-  send({ type: 'done', outcomes, firstServedAt });
+  const one = async (index: number): Promise<void> => {
+    const [outcome, backend] = await call(request, index);
+    if (outcome === 'ok') firstServedAt ??= Date.now();
+    outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    if (backend) servedBy[backend] = (servedBy[backend] ?? 0) + 1;
+  };
+  if (request.oneAtATime) for (let index = 0; index < request.calls; index++) await one(index);
+  else await Promise.all(Array.from({ length: request.calls }, (_, index) => one(index)));
+  send({ type: 'done', outcomes, firstServedAt, servedBy });
 }
 
 process.on('message', (message: ParentMessage) => {
   if (message.type === 'run') void run(message);
-  else send({ type: 'state', state: breaker?.state ?? 'none', retryAfterMs: breaker?.retryAfterMs ?? 0 });
+  else if (message.type === 'explain') {
+    const deployments = router.explain(message.model).alias?.deployments ?? [];
+    send({ type: 'explained', deployments: deployments.map(({ backend, inFlight, inUse }) => ({ backend, inFlight, inUse })) });
+  } else send({ type: 'state', state: breaker?.state ?? 'none', retryAfterMs: breaker?.retryAfterMs ?? 0 });
 });
 process.on('disconnect', () => {
   void store.close().finally(() => process.exit(0));

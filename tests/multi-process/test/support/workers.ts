@@ -62,6 +62,12 @@ export class Worker {
     return this.next('state');
   }
 
+  /** An alias's deployments as the worker's `explain` shows them now. */
+  async explain(model: string): Promise<Reply<'explained'>['deployments']> {
+    this.child.send({ type: 'explain', model });
+    return (await this.next('explained')).deployments;
+  }
+
   /** Ends the worker the ordinary way (it closes its store) and waits for it. */
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.disconnect();
