@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CallOptions, CompletionStream, LLMClient, Operation, Router, Usage } from '@router/core';
+import type { CallOptions, CompletionStream, LLMClient, Operation, Router, StreamPart, Usage } from '@router/core';
 import { actualCost, worstCaseCost } from './budget.ts';
 import { readChatRequest } from './chat-request.ts';
 import { messageChars } from './chat-messages.ts';
@@ -8,7 +8,7 @@ import { ChunkWriter, completionBody, errorEvent } from './chat-response.ts';
 import { checkGatewayConfig, gatewayDefaults, type GatewayConfig, type ServerSettings } from './config.ts';
 import { embeddingsBody, readEmbeddingsRequest } from './embeddings.ts';
 import { fromRouterError, GatewayError } from './errors.ts';
-import { PartsStreamEncoder, TextStreamEncoder, type StreamEncoder } from './stream-encoders.ts';
+import { StreamEncoder } from './stream-encoder.ts';
 import { jsonHeaders, sseHeaders, type EventSource, type Inbound, type Reply } from './exchange.ts';
 import { inboundFromRequest, replyToResponse } from './fetch.ts';
 import { KeyEntry, KeyTable, presentedKey } from './keys.ts';
@@ -171,13 +171,12 @@ export function createGateway(config: GatewayConfig): Gateway {
     }
     const stream = router.stream(request.messages, options);
     const writer = new ChunkWriter(chatId, model, Date.now());
-    const opened = needsParts(request.options)
-      ? openStream(stream.parts()[Symbol.asyncIterator](), new PartsStreamEncoder(writer))
-      : openStream(stream[Symbol.asyncIterator](), new TextStreamEncoder(writer));
-    let first: string;
+    const items = needsParts(request.options) ? stream.parts()[Symbol.asyncIterator]() : stream[Symbol.asyncIterator]();
+    const encoder = new StreamEncoder(writer);
+    let first: string | undefined;
     try {
       // Waiting for the first event before answering lets an error before it keep its own status (a 429 stays a 429).
-      first = await opened.first();
+      first = await firstEvent(items, encoder);
     } catch (error) {
       release();
       throw error;
@@ -185,7 +184,7 @@ export function createGateway(config: GatewayConfig): Gateway {
     record.ttftMs = Math.round(performance.now() - arrivals.get(record)!);
     const backend = routedBackend(model, 'stream');
     record.backend = backend;
-    const events = streamEvents(stream, opened, first, writer, request.includeUsage, (usage) => {
+    const events = streamEvents(stream, items, encoder, first, writer, request.includeUsage, (usage) => {
       release(usage);
       finish(record);
     }, record);
@@ -352,58 +351,44 @@ function addUsage(record: RequestLogEntry, usage: { inputTokens?: number; output
 /**
  * Which view a stream is read through: the parts view when the client can get
  * more than text back (it offered tools, or asked for reasoning), else the
- * text view, the cheaper one.
+ * text view, which costs less per chunk (see the README's figures).
  */
 function needsParts(options: CallOptions): boolean {
   return (options.tools !== undefined && options.tools.length > 0) || options.reasoning !== undefined;
 }
 
-/** A stream view read through an encoder: events, one per call of `next` ('' once it has ended), with the first read ahead. */
-interface OpenedStream {
-  /** The first event (the stream's first item, encoded; or its closing event when it had none). */
-  first(): Promise<string>;
-  /** The next event, or `undefined` when the view has ended. */
-  next(): Promise<string | undefined>;
-  /** Stops reading: leaving the view aborts the upstream call. */
-  stop(): void;
-}
+/** What either view of a stream yields: text chunks, or typed parts. */
+type StreamItems = AsyncIterator<string | StreamPart, unknown>;
 
-function openStream<T>(iterator: AsyncIterator<T, unknown>, encoder: StreamEncoder<T>): OpenedStream {
-  let finished = false;
-  const next = async (): Promise<string | undefined> => {
-    while (!finished) {
-      const result = await iterator.next();
-      if (result.done) {
-        finished = true;
-        return undefined;
-      }
-      const event = encoder.encode(result.value);
-      if (event !== '') return event;
-    }
-    return undefined;
-  };
-  return {
-    first: async () => (await next()) ?? encoder.close(),
-    next,
-    stop: () => void iterator.return?.().catch(() => {}),
-  };
+/** The first event of a stream, or `undefined` when it ended without one. */
+async function firstEvent(items: StreamItems, encoder: StreamEncoder): Promise<string | undefined> {
+  for (let result = await items.next(); !result.done; result = await items.next()) {
+    const event = encoder.encode(result.value);
+    if (event !== '') return event;
+  }
+  return undefined;
 }
 
 /**
- * A stream's SSE events, pulled one by one: the first (already read), each
- * later one, then the finish (and usage) events and `[DONE]`; or, after a
- * failure, one error event. `done` runs once, however it ends.
+ * A stream's SSE events, pulled one by one: the first (already read; none
+ * when the items had ended), each later one (the loop reads the items itself,
+ * so a chunk costs no promise more than it must), then the finish (and
+ * usage) events and `[DONE]`; or, after a failure, one error event. `done`
+ * runs once, however it ends.
  */
 function streamEvents(
   stream: CompletionStream,
-  opened: OpenedStream,
-  first: string,
+  items: StreamItems,
+  encoder: StreamEncoder,
+  first: string | undefined,
   writer: ChunkWriter,
   includeUsage: boolean,
   done: (spent: Usage | 'unknown') => void,
   record: RequestLogEntry,
 ): EventSource {
+  // `undefined`: the items ended before any event, so only the role-only opening and the end are left.
   let pendingFirst: string | undefined = first;
+  let itemsDone = first === undefined;
   let ended = false;
   let usage: Usage | undefined;
   // Output has gone out (the first event is already read), so an ending without usage books the reservation.
@@ -430,9 +415,14 @@ function streamEvents(
           pendingFirst = undefined;
           return event;
         }
-        const event = await opened.next();
-        if (event !== undefined) return event;
-        const events = await finishEvents();
+        while (!itemsDone) {
+          const result = await items.next();
+          if (result.done) break;
+          const event = encoder.encode(result.value);
+          if (event !== '') return event;
+        }
+        itemsDone = true;
+        const events = encoder.close() + (await finishEvents());
         end();
         return events;
       } catch (error) {
@@ -447,7 +437,7 @@ function streamEvents(
       record.error = 'client_closed_request';
       record.status = 499;
       // Leaving the loop aborts the upstream call and frees its limiter slot.
-      opened.stop();
+      void items.return?.().catch(() => {});
       end();
     },
   };

@@ -2,44 +2,17 @@ import type { StreamPart } from '@router/core';
 import type { ChunkWriter } from './chat-response.ts';
 
 /**
- * Turns what a stream view yields into SSE events: `encode` returns '' for
- * an item that sends nothing, and `close` the role-only event a stream that
- * sent nothing still owes its client.
+ * Turns a stream's text chunks or parts into SSE events: text, reasoning and tool-call
+ * deltas as OpenAI streams them. `encode` returns '' for a part that sends
+ * nothing; `close` gives the role-only event a stream that sent nothing
+ * still owes its client. The first event carries the role.
+ *
+ * Tool calls are numbered 0, 1, … in the order they open, whatever index the
+ * backend used; argument pieces that come before their call's id and name
+ * wait for it. A call that arrives only whole (`tool-call`) goes out as its
+ * first delta followed by its arguments; one already streamed is not sent again.
  */
-export interface StreamEncoder<T> {
-  encode(item: T): string;
-  close(): string;
-}
-
-/** The text view: the first chunk carries the role, every later one is a content delta. */
-export class TextStreamEncoder implements StreamEncoder<string> {
-  readonly #writer: ChunkWriter;
-  #opened = false;
-
-  constructor(writer: ChunkWriter) {
-    this.#writer = writer;
-  }
-
-  encode(text: string): string {
-    if (this.#opened) return this.#writer.text(text);
-    this.#opened = true;
-    return this.#writer.first(text);
-  }
-
-  close(): string {
-    return this.#opened ? '' : this.#writer.first('');
-  }
-}
-
-/**
- * The parts view: text, reasoning and tool-call deltas as OpenAI streams
- * them. Tool calls are numbered 0, 1, … in the order they open, whatever
- * index the backend used; argument pieces that come before their call's id
- * and name wait for it. A call that arrives only whole (`tool-call`) goes out
- * as its first delta followed by its arguments; one already streamed is not
- * sent again.
- */
-export class PartsStreamEncoder implements StreamEncoder<StreamPart> {
+export class StreamEncoder {
   readonly #writer: ChunkWriter;
   #opened = false;
   /** Backend index → wire index, for calls whose first delta went out. */
@@ -51,7 +24,9 @@ export class PartsStreamEncoder implements StreamEncoder<StreamPart> {
     this.#writer = writer;
   }
 
-  encode(part: StreamPart): string {
+  /** A text chunk (the text view yields strings) or a part. */
+  encode(part: string | StreamPart): string {
+    if (typeof part === 'string') return this.#text(part);
     switch (part.type) {
       case 'text':
         return this.#text(part.text);
@@ -79,9 +54,7 @@ export class PartsStreamEncoder implements StreamEncoder<StreamPart> {
   }
 
   #text(text: string): string {
-    if (this.#opened) return this.#writer.text(text);
-    this.#opened = true;
-    return this.#writer.first(text);
+    return this.#open() ? this.#writer.first(text) : this.#writer.text(text);
   }
 
   /** Whether this is the stream's first event (which carries the role). */
