@@ -53,10 +53,10 @@ function noToolCalls(entry: JsonObject, at: string): void {
   if (entry.tool_calls !== undefined && entry.tool_calls !== null) throw badField(`${at}.tool_calls`, 'is only allowed on assistant messages.');
 }
 
-/** Text content: a string, or an array of text parts (joined). `null` reads as '' (an assistant turn that only called tools). */
-function readText(content: unknown, at: string): string {
+/** Text content: a string, or an array of text parts (joined). Where `absent` allows it, `null` or no content reads as '' (an assistant turn that only called tools). */
+function readText(content: unknown, at: string, absent = false): string {
   if (typeof content === 'string') return content;
-  if (content === null || content === undefined) return '';
+  if (absent && (content === null || content === undefined)) return '';
   if (!Array.isArray(content)) throw badField(at, 'must be a string or an array of text parts.');
   let text = '';
   for (let i = 0; i < content.length; i++) {
@@ -115,7 +115,7 @@ function isWebUrl(text: string): boolean {
 }
 
 function readAssistant(entry: JsonObject, at: string): AssistantMessage {
-  const message: AssistantMessage = { role: 'assistant', content: readText(entry.content, `${at}.content`) };
+  const message: AssistantMessage = { role: 'assistant', content: readText(entry.content, `${at}.content`, true) };
   const calls = entry.tool_calls;
   if (calls === undefined || calls === null) return message;
   if (!Array.isArray(calls)) throw badField(`${at}.tool_calls`, 'must be an array of { id, type: "function", function: { name, arguments } }.');

@@ -273,6 +273,7 @@ describe('bad tool, image and reasoning fields: 400 naming the OpenAI field', ()
     [{ messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: {} }] }] }, 'messages[0].content[0].type'],
     [{ messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f' } }] }] }, 'messages[0].tool_calls[0].function.arguments'],
     [{ messages: [...question, { role: 'tool', content: 'x' }] }, 'messages[1].tool_call_id'],
+    [{ messages: [{ role: 'system' }, ...question] }, 'messages[0].content'],
   ])('%j → param %s', async (body, param) => {
     const error = await badRequest(body);
     expect(error.param).toBe(param);
