@@ -351,7 +351,8 @@ function addUsage(record: RequestLogEntry, usage: { inputTokens?: number; output
 /**
  * Which view a stream is read through: the parts view when the client can get
  * more than text back (it offered tools, or asked for reasoning), else the
- * text view, which costs less per chunk (see the README's figures).
+ * text view, so that a text-only stream costs what it did before the parts
+ * view existed (the README has the figures).
  */
 function needsParts(options: CallOptions): boolean {
   return (options.tools !== undefined && options.tools.length > 0) || options.reasoning !== undefined;
