@@ -1,5 +1,8 @@
-import type { CallOptions, Message, ResponseFormat, Role } from '@router/core';
+import type { CallOptions, Message, ResponseFormat } from '@router/core';
+import { readMessages } from './chat-messages.ts';
+import { readToolsAndReasoning } from './chat-tools.ts';
 import { badField } from './errors.ts';
+import { isObject, type JsonObject } from './json.ts';
 
 /** A chat completions request, read from the wire into the router's terms. */
 export interface ChatRequest {
@@ -27,16 +30,14 @@ const consumed: ReadonlySet<string> = new Set([
   'response_format',
   'user',
   'n',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'reasoning_effort',
+  'reasoning',
+  'functions',
+  'function_call',
 ]);
-
-/** Parts of the wire format that need the second edition of the router's interface (tools, images). */
-const notYet: ReadonlySet<string> = new Set(['tools', 'tool_choice', 'functions', 'function_call', 'parallel_tool_calls']);
-
-const roles: Readonly<Record<string, Exclude<Role, 'tool'>>> = { system: 'system', developer: 'system', user: 'user', assistant: 'assistant' };
-
-export type JsonObject = Record<string, unknown>;
-
-export const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function optionalNumber(body: JsonObject, field: string, check: (n: number) => boolean, rule: string): number | undefined {
   const value = body[field];
@@ -56,41 +57,6 @@ export function requireModel(body: JsonObject): string {
   const { model } = body;
   if (typeof model !== 'string' || model.trim() === '') throw badField('model', 'is required: a non-empty model id string.');
   return model;
-}
-
-/** Text content: a string, or an array of text parts (joined); other parts need the interface's second edition. */
-function readContent(content: unknown, at: string): string {
-  if (typeof content === 'string') return content;
-  if (content === null) return '';
-  if (!Array.isArray(content)) throw badField(at, 'must be a string or an array of content parts.');
-  let text = '';
-  for (let i = 0; i < content.length; i++) {
-    const part: unknown = content[i];
-    if (!isObject(part) || typeof part.type !== 'string') throw badField(`${at}[${i}]`, 'must be a content part with a `type`.');
-    if (part.type !== 'text') throw badField(`${at}[${i}].type`, `"${part.type}" is not supported by this gateway yet (text parts only).`);
-    if (typeof part.text !== 'string') throw badField(`${at}[${i}].text`, 'must be a string.');
-    text += part.text;
-  }
-  return text;
-}
-
-function readMessages(value: unknown): Message[] {
-  if (!Array.isArray(value) || value.length === 0) throw badField('messages', 'must be a non-empty array of { role, content }.');
-  const messages: Message[] = new Array(value.length);
-  for (let i = 0; i < value.length; i++) {
-    const entry: unknown = value[i];
-    if (!isObject(entry)) throw badField(`messages[${i}]`, 'must be an object { role, content }.');
-    const role = typeof entry.role === 'string' && Object.hasOwn(roles, entry.role) ? roles[entry.role] : undefined;
-    if (role === undefined) {
-      const detail = entry.role === 'tool' || entry.role === 'function' ? 'tool messages are not supported by this gateway yet' : `got ${JSON.stringify(entry.role)}`;
-      throw badField(`messages[${i}].role`, `must be "system", "developer", "user" or "assistant" (${detail}).`);
-    }
-    if (entry.tool_calls !== undefined && entry.tool_calls !== null) throw badField(`messages[${i}].tool_calls`, 'is not supported by this gateway yet.');
-    const message: Message = { role, content: readContent(entry.content, `messages[${i}].content`) };
-    if (typeof entry.name === 'string') message.name = entry.name;
-    messages[i] = message;
-  }
-  return messages;
 }
 
 function readStop(value: unknown): string | string[] | undefined {
@@ -134,9 +100,6 @@ export function extraFields(body: JsonObject, known: ReadonlySet<string>): Recor
 /** Reads a chat completions body, naming the first bad field (in the wire's spelling) in a 400. */
 export function readChatRequest(body: JsonObject): ChatRequest {
   const model = requireModel(body);
-  for (const field of notYet) {
-    if (body[field] !== undefined && body[field] !== null) throw badField(field, 'is not supported by this gateway yet (text only).');
-  }
   const messages = readMessages(body.messages);
   // One choice per request: the router produces one completion.
   optionalNumber(body, 'n', (value) => value === 1, '1 (one choice per request)');
@@ -161,6 +124,7 @@ export function readChatRequest(body: JsonObject): ChatRequest {
   if (responseFormat !== undefined) options.responseFormat = responseFormat;
   const user = optionalString(body, 'user');
   if (user !== undefined) options.user = user;
+  readToolsAndReasoning(body, options);
   const extra = extraFields(body, consumed);
   if (extra !== undefined) options.extraBody = extra;
   return { messages, options, ...readStreamFlags(body) };

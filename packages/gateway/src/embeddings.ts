@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import type { EmbedOptions, Embeddings } from '@router/core';
-import { extraFields, requireModel, type JsonObject } from './chat-request.ts';
+import { extraFields, requireModel } from './chat-request.ts';
+import type { JsonObject } from './json.ts';
 import { badField } from './errors.ts';
 
 export interface EmbeddingsRequest {

@@ -9,6 +9,7 @@ import {
   StreamInterruptedError,
   TimeoutError,
   UnsupportedOperationError,
+  type Capability,
 } from '@router/core';
 
 /** The `type` field of an OpenAI error body. */
@@ -56,6 +57,15 @@ export function badField(param: string, problem: string): GatewayError {
   return new GatewayError(400, 'invalid_request_error', `Invalid request: ${param} ${problem}`, { param });
 }
 
+/** A capability a backend lacks, as a client knows it: the request field that needed it. */
+const capabilityFields: Readonly<Partial<Record<Capability, { what: string; param: string }>>> = {
+  tools: { what: 'tool calls', param: 'tools' },
+  images: { what: 'image parts', param: 'messages' },
+  reasoning: { what: 'reasoning settings', param: 'reasoning' },
+  jsonMode: { what: 'JSON mode', param: 'response_format' },
+  embeddings: { what: 'embeddings', param: 'model' },
+};
+
 /** Core names options by their TypeScript spelling; clients know the wire's. */
 const wireNames: Readonly<Record<string, string>> = {
   'options.model': 'model',
@@ -63,10 +73,24 @@ const wireNames: Readonly<Record<string, string>> = {
   'options.temperature': 'temperature',
   'options.topP': 'top_p',
   'options.dimensions': 'dimensions',
+  'options.toolChoice': 'tool_choice',
+  'options.parallelToolCalls': 'parallel_tool_calls',
+  'options.reasoning.maxTokens': 'reasoning.max_tokens',
 };
 
+/** Core's spelling inside messages and tools, and the wire's. */
+const wireSegments: readonly [RegExp, string][] = [
+  [/\.toolCallId\b/, '.tool_call_id'],
+  [/\.toolCalls\b/, '.tool_calls'],
+  [/(\.tool_calls\[\d+\])\.(name|arguments)\b/, '$1.function.$2'],
+  [/(\.content\[\d+\])\.image\b/, '$1.image_url.url'],
+  [/^(tools\[\d+\])\.(name|description|parameters|strict)\b/, '$1.function.$2'],
+];
+
 function wireParam(field: string): string {
-  return wireNames[field] ?? field.replace(/^options\.(extraBody\.)?/, '');
+  let param = wireNames[field] ?? field.replace(/^options\.(extraBody\.)?/, '');
+  for (const [pattern, replacement] of wireSegments) param = param.replace(pattern, replacement);
+  return param;
 }
 
 const toSeconds = (ms: number | undefined, fallback: number): number => (ms === undefined ? fallback : Math.max(1, Math.ceil(ms / 1000)));
@@ -93,7 +117,14 @@ export function fromRouterError(thrown: unknown): GatewayError {
     });
   }
   if (UnsupportedOperationError.isInstance(error)) {
-    return new GatewayError(400, 'invalid_request_error', error.message, { code: 'unsupported_operation', cause: error });
+    const capability = error.capability === undefined ? undefined : capabilityFields[error.capability];
+    if (capability === undefined) return new GatewayError(400, 'invalid_request_error', error.message, { code: 'unsupported_operation', cause: error });
+    return new GatewayError(
+      400,
+      'invalid_request_error',
+      `The backend serving "${error.model ?? ''}" (${error.backend ?? 'unknown'}) does not support ${capability.what} (capability "${error.capability}").`,
+      { param: capability.param, code: 'unsupported_capability', cause: error },
+    );
   }
   if (QueueFullError.isInstance(error)) {
     return new GatewayError(429, 'rate_limit_error', 'Too many calls are waiting for this model; retry later.', {

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { CompletionStream, LLMClient, Operation, Router, Usage } from '@router/core';
+import type { CallOptions, CompletionStream, LLMClient, Operation, Router, StreamPart, Usage } from '@router/core';
 import { actualCost, worstCaseCost } from './budget.ts';
-import { readChatRequest, isObject, type JsonObject } from './chat-request.ts';
+import { readChatRequest } from './chat-request.ts';
+import { messageChars } from './chat-messages.ts';
+import { isObject, type JsonObject } from './json.ts';
 import { ChunkWriter, completionBody, errorEvent } from './chat-response.ts';
 import { checkGatewayConfig, gatewayDefaults, type GatewayConfig, type ServerSettings } from './config.ts';
 import { embeddingsBody, readEmbeddingsRequest } from './embeddings.ts';
 import { fromRouterError, GatewayError } from './errors.ts';
+import { StreamEncoder } from './stream-encoder.ts';
 import { jsonHeaders, sseHeaders, type EventSource, type Inbound, type Reply } from './exchange.ts';
 import { inboundFromRequest, replyToResponse } from './fetch.ts';
 import { KeyEntry, KeyTable, presentedKey } from './keys.ts';
@@ -148,7 +151,7 @@ export function createGateway(config: GatewayConfig): Gateway {
     const { model } = request.options;
     record.model = model;
     record.stream = request.stream;
-    const inputChars = request.messages.reduce((sum, message) => sum + message.content.length, 0);
+    const inputChars = request.messages.reduce((sum, message) => sum + messageChars(message), 0);
     const release = admit(key, model, inputChars, request.options.maxTokens);
     const options = { ...request.options, signal: inbound.signal, ...callBudget };
     const chatId = `chatcmpl-${record.id}`;
@@ -167,11 +170,13 @@ export function createGateway(config: GatewayConfig): Gateway {
       }
     }
     const stream = router.stream(request.messages, options);
-    const iterator = stream[Symbol.asyncIterator]();
-    let first: IteratorResult<string, unknown>;
+    const writer = new ChunkWriter(chatId, model, Date.now());
+    const items = needsParts(request.options) ? stream.parts()[Symbol.asyncIterator]() : stream[Symbol.asyncIterator]();
+    const encoder = new StreamEncoder(writer);
+    let first: string | undefined;
     try {
-      // Waiting for the first chunk before answering lets an error before it keep its own status (a 429 stays a 429).
-      first = await iterator.next();
+      // Waiting for the first event before answering lets an error before it keep its own status (a 429 stays a 429).
+      first = await firstEvent(items, encoder);
     } catch (error) {
       release();
       throw error;
@@ -179,7 +184,7 @@ export function createGateway(config: GatewayConfig): Gateway {
     record.ttftMs = Math.round(performance.now() - arrivals.get(record)!);
     const backend = routedBackend(model, 'stream');
     record.backend = backend;
-    const events = streamEvents(stream, iterator, first, new ChunkWriter(chatId, model, Date.now()), request.includeUsage, (usage) => {
+    const events = streamEvents(stream, items, encoder, first, writer, request.includeUsage, (usage) => {
       release(usage);
       finish(record);
     }, record);
@@ -344,23 +349,50 @@ function addUsage(record: RequestLogEntry, usage: { inputTokens?: number; output
 }
 
 /**
- * A stream's SSE events, pulled one by one: the first text (already read),
- * each later chunk, then the finish (and usage) events and `[DONE]`; or,
- * after a failure, one error event. `done` runs once, however it ends.
+ * Which view a stream is read through: the parts view when the client can get
+ * more than text back (it offered tools, or asked for reasoning), else the
+ * text view, so that a text-only stream costs what it did before the parts
+ * view existed (the README has the figures).
+ */
+function needsParts(options: CallOptions): boolean {
+  return (options.tools !== undefined && options.tools.length > 0) || options.reasoning !== undefined;
+}
+
+/** What either view of a stream yields: text chunks, or typed parts. */
+type StreamItems = AsyncIterator<string | StreamPart, unknown>;
+
+/** The first event of a stream, or `undefined` when it ended without one. */
+async function firstEvent(items: StreamItems, encoder: StreamEncoder): Promise<string | undefined> {
+  for (let result = await items.next(); !result.done; result = await items.next()) {
+    const event = encoder.encode(result.value);
+    if (event !== '') return event;
+  }
+  return undefined;
+}
+
+/**
+ * A stream's SSE events, pulled one by one: the first (already read; none
+ * when the items had ended), each later one (the loop reads the items itself,
+ * so a chunk costs no promise more than it must), then the finish (and
+ * usage) events and `[DONE]`; or, after a failure, one error event. `done`
+ * runs once, however it ends.
  */
 function streamEvents(
   stream: CompletionStream,
-  iterator: AsyncIterator<string, unknown>,
-  first: IteratorResult<string, unknown>,
+  items: StreamItems,
+  encoder: StreamEncoder,
+  first: string | undefined,
   writer: ChunkWriter,
   includeUsage: boolean,
   done: (spent: Usage | 'unknown') => void,
   record: RequestLogEntry,
 ): EventSource {
-  let pendingFirst = true;
+  // `undefined`: the items ended before any event, so only the role-only opening and the end are left.
+  let pendingFirst: string | undefined = first;
+  let itemsDone = first === undefined;
   let ended = false;
   let usage: Usage | undefined;
-  // Output has gone out (the first chunk is already read), so an ending without usage books the reservation.
+  // Output has gone out (the first event is already read), so an ending without usage books the reservation.
   const end = (): void => {
     if (ended) return;
     ended = true;
@@ -379,16 +411,19 @@ function streamEvents(
     async next() {
       if (ended) return undefined;
       try {
-        if (pendingFirst) {
-          pendingFirst = false;
-          if (!first.done) return writer.first(first.value);
-          const events = writer.first('') + (await finishEvents());
-          end();
-          return events;
+        if (pendingFirst !== undefined) {
+          const event = pendingFirst;
+          pendingFirst = undefined;
+          return event;
         }
-        const result = await iterator.next();
-        if (!result.done) return writer.text(result.value);
-        const events = await finishEvents();
+        while (!itemsDone) {
+          const result = await items.next();
+          if (result.done) break;
+          const event = encoder.encode(result.value);
+          if (event !== '') return event;
+        }
+        itemsDone = true;
+        const events = encoder.close() + (await finishEvents());
         end();
         return events;
       } catch (error) {
@@ -403,7 +438,7 @@ function streamEvents(
       record.error = 'client_closed_request';
       record.status = 499;
       // Leaving the loop aborts the upstream call and frees its limiter slot.
-      void iterator.return?.().catch(() => {});
+      void items.return?.().catch(() => {});
       end();
     },
   };
