@@ -49,6 +49,8 @@ export class ObservedStreamReader implements AsyncIterator<string | StreamPart, 
   #started = 0;
   #ttftMs: number | undefined;
   #outputChars = 0;
+  /** The routed stream's completion, once it resolved: the parts view still hands out its tool calls and finish after that. */
+  #completion: Completion | undefined;
   /** call-end or call-error went out (an abort reports while nobody reads, before reading is over). */
   #reported = false;
   /** Reading is over: the stream ended, failed, or its consumer left. */
@@ -92,7 +94,7 @@ export class ObservedStreamReader implements AsyncIterator<string | StreamPart, 
     emit(listeners, { type: 'call-start', ...base, request: this.#call.request });
     const inner = (this.#inner = this.#call.open(base.callId));
     // An abort ends the call while nobody reads: report it and settle the completion then, not at the next read.
-    settled(inner).catch(this.#report);
+    settled(inner).then(this.#innerEnded, this.#report);
     return openView(inner, this.#mode);
   }
 
@@ -105,11 +107,23 @@ export class ObservedStreamReader implements AsyncIterator<string | StreamPart, 
     const text = textOf(result.value);
     this.#outputChars += text.length;
     if (text !== '') this.#sink.chunks.push(text);
+    // The parts view's tail (tool calls, finish) comes after the routed stream resolved: the call ended there, as it
+    // does without listeners, so a consumer that stops at `finish` gets its completion, not an abort.
+    if (this.#completion && !this.#reported) this.#succeed(this.#completion);
     return result as Step;
+  };
+
+  readonly #innerEnded = (completion: Completion): void => {
+    this.#completion = completion;
   };
 
   readonly #end = (completion: Completion): Step => {
     this.#done = true;
+    if (!this.#reported) this.#succeed(completion);
+    return ended;
+  };
+
+  #succeed(completion: Completion): void {
     this.#reported = true;
     const ttftMs = this.#ttftMs;
     emit(this.#call.listeners, {
@@ -126,8 +140,7 @@ export class ObservedStreamReader implements AsyncIterator<string | StreamPart, 
       result: () => completion,
     });
     this.#sink.resolve(completion);
-    return ended;
-  };
+  }
 
   readonly #fail = (error: unknown): Promise<never> => {
     this.#done = true;
