@@ -76,12 +76,10 @@ export class ObservedStreamReader implements AsyncIterator<string | StreamPart, 
 
   /** The consumer left early: close the routed stream (stopping its request) and report how the call ended. */
   async return(): Promise<IteratorReturnResult<undefined>> {
-    if (this.#done || !this.#source) {
-      this.#done = true;
-      return ended;
-    }
+    const source = this.#done ? undefined : this.#source;
     this.#done = true;
-    await this.#source.return?.();
+    if (!source) return ended; // over already, or never read: nothing was started
+    await source.return?.();
     if (!this.#reported) this.#report(await settled(this.#inner!).catch((error: unknown) => error));
     return ended;
   }

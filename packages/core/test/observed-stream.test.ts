@@ -32,7 +32,7 @@ function toolBackend(options: { cut?: boolean } = {}) {
 function routed(client: LLMClient, listen = true) {
   const events: RouterEvent[] = [];
   const router = createRouter({ backends: { b: client }, default: 'b', timingLog: false, listeners: listen ? [(event) => events.push(event)] : [] });
-  const stream = () => router.stream(msgs, { model: 'm', tools: [{ name: 'weather' }] });
+  const stream = (signal?: AbortSignal) => router.stream(msgs, { model: 'm', tools: [{ name: 'weather' }], ...(signal && { signal }) });
   return { events, stream, types: () => events.map((event) => event.type) };
 }
 
@@ -89,6 +89,31 @@ describe('a stream with listeners', () => {
     await expect(observed.completion).rejects.toSatisfy((error) => AbortedError.isInstance(error));
     expect(types()).toEqual(['call-start', 'first-chunk', 'call-error']);
     expect(events[2]).toMatchObject({ outputChars: 'Checking '.length, error: { code: 'aborted' } });
+  });
+
+  it('an abort while nobody reads settles the completion and is reported once; the next read fails with it', async () => {
+    const { stream, types } = routed(
+      createBackend({
+        name: 'stalling',
+        capabilities: { tools: true },
+        async generate() {
+          return { text: '', finishReason: 'stop' };
+        },
+        async *stream(call): AsyncGenerator<StreamPart> {
+          yield { type: 'text', text: 'first ' };
+          if (!call.signal.aborted) await new Promise((resolve) => call.signal.addEventListener('abort', resolve, { once: true }));
+        },
+      }),
+    );
+    const controller = new AbortController();
+    const observed = stream(controller.signal);
+    const iterator = observed[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toBe('first ');
+    controller.abort();
+    await expect(observed.completion).rejects.toSatisfy((error) => AbortedError.isInstance(error));
+    expect(types()).toEqual(['call-start', 'first-chunk', 'call-error']);
+    await expect(iterator.next()).rejects.toSatisfy((error) => AbortedError.isInstance(error));
+    expect(types()).toHaveLength(3);
   });
 
   it('a client whose stream() throws is reported and settles the completion with a typed error', async () => {
