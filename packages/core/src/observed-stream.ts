@@ -1,7 +1,7 @@
 import { toRouterError, type RouterError } from './errors.ts';
-import { emit, type CallRequest, type RouterListener } from './events.ts';
+import { emit, type CallEndEvent, type CallRequest, type RouterListener } from './events.ts';
 import { openView, settled, textOf, type CompletionStream, type StreamMode, type StreamPart, type StreamSink } from './stream.ts';
-import type { Completion } from './types.ts';
+import type { Completion, Embeddings } from './types.ts';
 
 type Step = IteratorResult<string | StreamPart, undefined>;
 
@@ -26,6 +26,18 @@ export interface ObservedStreamCall {
   open(callId: number): CompletionStream;
 }
 
+/** What `call-end` says about what a call returned, whatever its operation. */
+export function outcome(result: Completion | Embeddings): Pick<CallEndEvent, 'servedBy' | 'adapter' | 'attempts' | 'finishReason' | 'usage' | 'result'> {
+  return {
+    servedBy: result.backend,
+    adapter: result.adapter,
+    attempts: result.attempts,
+    ...('finishReason' in result && { finishReason: result.finishReason }),
+    ...(result.usage && { usage: result.usage }),
+    result: () => result,
+  };
+}
+
 /**
  * The caller's side of a stream the router's listeners watch: it reports the
  * call's start, its first chunk (any item of either view) and its end (or
@@ -37,130 +49,103 @@ export interface ObservedStreamCall {
  * microtask queue for its resume, its `await` and its `yield` on every chunk,
  * and the otel bench measured that layer at 1.09–1.11× the CPU per chunk of
  * the same stream without listeners. The caller reads one chunk at a time
- * (`CompletionStream` has a single consumer).
+ * (`CompletionStream` has a single consumer). Closures rather than a class:
+ * this is on core's main entry, whose size budget private field names (which
+ * minifying keeps) would break.
  */
-export class ObservedStreamReader implements AsyncIterator<string | StreamPart, undefined> {
-  readonly #call: ObservedStreamCall;
-  readonly #sink: StreamSink;
-  readonly #mode: StreamMode;
-  #base: StreamCallBase | undefined;
-  #inner: CompletionStream | undefined;
-  #source: AsyncIterator<string | StreamPart, unknown> | undefined;
-  #started = 0;
-  #ttftMs: number | undefined;
-  #outputChars = 0;
+export function observeStream(call: ObservedStreamCall, sink: StreamSink, mode: StreamMode): AsyncIterator<string | StreamPart, undefined> {
+  const { listeners } = call;
+  let base: StreamCallBase;
+  let inner: CompletionStream;
+  let source: AsyncIterator<string | StreamPart, unknown> | undefined;
+  let started = 0;
+  let ttftMs: number | undefined;
+  let outputChars = 0;
   /** The routed stream's completion, once it resolved: the parts view still hands out its tool calls and finish after that. */
-  #completion: Completion | undefined;
+  let completion: Completion | undefined;
   /** call-end or call-error went out (an abort reports while nobody reads, before reading is over). */
-  #reported = false;
+  let reported = false;
   /** Reading is over: the stream ended, failed, or its consumer left. */
-  #done = false;
+  let done = false;
 
-  constructor(call: ObservedStreamCall, sink: StreamSink, mode: StreamMode) {
-    this.#call = call;
-    this.#sink = sink;
-    this.#mode = mode;
-  }
-
-  next(): Promise<Step> {
-    if (this.#done) return Promise.resolve(ended);
-    if (!this.#source) {
-      try {
-        this.#source = this.#open();
-      } catch (error) {
-        return this.#fail(error);
-      }
-    }
-    return this.#source.next().then(this.#read, this.#fail);
-  }
-
-  /** The consumer left early: close the routed stream (stopping its request) and report how the call ended. */
-  async return(): Promise<IteratorReturnResult<undefined>> {
-    const source = this.#done ? undefined : this.#source;
-    this.#done = true;
-    if (!source) return ended; // over already, or never read: nothing was started
-    await source.return?.();
-    if (!this.#reported) this.#report(await settled(this.#inner!).catch((error: unknown) => error));
-    return ended;
-  }
-
-  #open(): AsyncIterator<string | StreamPart, unknown> {
-    const { listeners } = this.#call;
+  const open = (): AsyncIterator<string | StreamPart, unknown> => {
     // First, so that a failure from here on is reported with the call's id.
-    const base = (this.#base = this.#call.describe());
-    this.#started = performance.now();
-    emit(listeners, { type: 'call-start', ...base, request: this.#call.request });
-    const inner = (this.#inner = this.#call.open(base.callId));
+    base = call.describe();
+    started = performance.now();
+    emit(listeners, { type: 'call-start', ...base, request: call.request });
+    inner = call.open(base.callId);
     // An abort ends the call while nobody reads: report it and settle the completion then, not at the next read.
-    settled(inner).then(this.#innerEnded, this.#report);
-    return openView(inner, this.#mode);
-  }
+    settled(inner).then((result) => {
+      completion = result;
+    }, report);
+    return openView(inner, mode);
+  };
 
-  readonly #read = (result: IteratorResult<string | StreamPart, unknown>): Step | Promise<Step> => {
-    if (result.done) return settled(this.#inner!).then(this.#end, this.#fail);
-    if (this.#ttftMs === undefined) {
-      this.#ttftMs = performance.now() - this.#started;
-      emit(this.#call.listeners, { type: 'first-chunk', ...this.#base!, ttftMs: this.#ttftMs });
+  const read = (result: IteratorResult<string | StreamPart, unknown>): Step | Promise<Step> => {
+    if (result.done) return settled(inner).then(end, fail);
+    if (ttftMs === undefined) {
+      ttftMs = performance.now() - started;
+      emit(listeners, { type: 'first-chunk', ...base, ttftMs });
     }
     const text = textOf(result.value);
-    this.#outputChars += text.length;
-    if (text !== '') this.#sink.chunks.push(text);
+    outputChars += text.length;
+    if (text !== '') sink.chunks.push(text);
     // The parts view's tail (tool calls, finish) comes after the routed stream resolved: the call ended there, as it
     // does without listeners, so a consumer that stops at `finish` gets its completion, not an abort.
-    if (this.#completion && !this.#reported) this.#succeed(this.#completion);
+    if (completion && !reported) succeed(completion);
     return result as Step;
   };
 
-  readonly #innerEnded = (completion: Completion): void => {
-    this.#completion = completion;
+  /** What call-end and call-error say about the call so far. */
+  const soFar = () => ({ ...base, durationMs: performance.now() - started, ...(ttftMs !== undefined && { ttftMs }), outputChars });
+
+  const succeed = (result: Completion): void => {
+    reported = true;
+    emit(listeners, { type: 'call-end', ...soFar(), ...outcome(result) });
+    sink.resolve(result);
   };
 
-  readonly #end = (completion: Completion): Step => {
-    this.#done = true;
-    if (!this.#reported) this.#succeed(completion);
+  const end = (result: Completion): Step => {
+    done = true;
+    if (!reported) succeed(result);
     return ended;
   };
 
-  #succeed(completion: Completion): void {
-    this.#reported = true;
-    const ttftMs = this.#ttftMs;
-    emit(this.#call.listeners, {
-      type: 'call-end',
-      ...this.#base!,
-      durationMs: performance.now() - this.#started,
-      ...(ttftMs !== undefined && { ttftMs }),
-      outputChars: this.#outputChars,
-      servedBy: completion.backend,
-      adapter: completion.adapter,
-      attempts: completion.attempts,
-      finishReason: completion.finishReason,
-      ...(completion.usage && { usage: completion.usage }),
-      result: () => completion,
-    });
-    this.#sink.resolve(completion);
-  }
-
-  readonly #fail = (error: unknown): Promise<never> => {
-    this.#done = true;
-    return Promise.reject(this.#report(error));
+  /** Reports the call's failure and settles the completion with it, the first time; returns the typed error. */
+  const report = (error: unknown): RouterError => {
+    const typed = toRouterError(error, base);
+    if (!reported) {
+      reported = true;
+      emit(listeners, { type: 'call-error', ...soFar(), error: typed });
+      sink.reject(typed);
+    }
+    return typed;
   };
 
-  /** Reports the call's failure and settles the completion with it, the first time; returns the typed error. */
-  readonly #report = (error: unknown): RouterError => {
-    const base = this.#base!;
-    const typed = toRouterError(error, base);
-    if (this.#reported) return typed;
-    this.#reported = true;
-    const ttftMs = this.#ttftMs;
-    emit(this.#call.listeners, {
-      type: 'call-error',
-      ...base,
-      durationMs: performance.now() - this.#started,
-      ...(ttftMs !== undefined && { ttftMs }),
-      outputChars: this.#outputChars,
-      error: typed,
-    });
-    this.#sink.reject(typed);
-    return typed;
+  const fail = (error: unknown): Promise<never> => {
+    done = true;
+    return Promise.reject(report(error));
+  };
+
+  return {
+    next() {
+      if (done) return Promise.resolve(ended);
+      try {
+        source ??= open();
+      } catch (error) {
+        return fail(error);
+      }
+      return source.next().then(read, fail);
+    },
+    /**
+     * The consumer left early: close the routed stream, which stops its request. Closing a
+     * `CompletionStream` first rejects its completion with an abort, which `open` reports.
+     */
+    async return() {
+      const reading = done ? undefined : source;
+      done = true;
+      await reading?.return?.();
+      return ended;
+    },
   };
 }

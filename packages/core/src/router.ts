@@ -1,7 +1,7 @@
 import { lacking, neededCapabilities } from './capabilities.ts';
 import { ConfigurationError, InvalidRequestError, NoRouteError, toRouterError, type RouterError } from './errors.ts';
 import { emit, type CallRequest, type CallStartEvent, type RouterListener } from './events.ts';
-import { ObservedStreamReader, type ObservedStreamCall } from './observed-stream.ts';
+import { observeStream, outcome, type ObservedStreamCall } from './observed-stream.ts';
 import type { BreakerState } from './reliability/breaker.ts';
 import { createChainClient, type BackendPolicy, type ChainLink, type FallbackTarget, type RouteClient, type RoutePolicy } from './reliability/chain.ts';
 import { setupAliases, type AliasExplanation, type ModelAlias } from './routing/alias-route.ts';
@@ -347,12 +347,7 @@ export function createRouter(config: RouterConfig): Router {
         ...base,
         durationMs: performance.now() - started,
         outputChars: outputChars(result),
-        servedBy: result.backend,
-        adapter: result.adapter,
-        attempts: result.attempts,
-        ...('finishReason' in result && { finishReason: result.finishReason }),
-        ...(result.usage && { usage: result.usage }),
-        result: () => result,
+        ...outcome(result),
       });
       return result;
     } catch (error) {
@@ -515,5 +510,5 @@ function observedStream(listeners: readonly RouterListener[], target: Target, me
     request: () => ({ options, messages }),
     open: (callId) => servedStream(target, options.model, target.client.stream(messages, scoped(target, options), callId)),
   };
-  return new CompletionStream((sink, mode) => new ObservedStreamReader(call, sink, mode));
+  return new CompletionStream((sink, mode) => observeStream(call, sink, mode));
 }
