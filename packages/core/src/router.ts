@@ -1,6 +1,7 @@
 import { lacking, neededCapabilities } from './capabilities.ts';
 import { ConfigurationError, InvalidRequestError, NoRouteError, toRouterError, type RouterError } from './errors.ts';
 import { emit, type CallRequest, type CallStartEvent, type RouterListener } from './events.ts';
+import { observeStream, outcome, type ObservedStreamCall } from './observed-stream.ts';
 import type { BreakerState } from './reliability/breaker.ts';
 import { createChainClient, type BackendPolicy, type ChainLink, type FallbackTarget, type RouteClient, type RoutePolicy } from './reliability/chain.ts';
 import { setupAliases, type AliasExplanation, type ModelAlias } from './routing/alias-route.ts';
@@ -346,12 +347,7 @@ export function createRouter(config: RouterConfig): Router {
         ...base,
         durationMs: performance.now() - started,
         outputChars: outputChars(result),
-        servedBy: result.backend,
-        adapter: result.adapter,
-        attempts: result.attempts,
-        ...('finishReason' in result && { finishReason: result.finishReason }),
-        ...(result.usage && { usage: result.usage }),
-        result: () => result,
+        ...outcome(result),
       });
       return result;
     } catch (error) {
@@ -508,67 +504,11 @@ const noop = (): void => {};
 
 /** A stream that reports its start, first chunk and end to the listeners. */
 function observedStream(listeners: readonly RouterListener[], target: Target, messages: readonly Message[], options: CallOptions): CompletionStream {
-  return new CompletionStream(async function* observe(sink, mode) {
-    const base = { callId: ++nextCallId, operation: 'stream' as const, backend: target.name, model: options.model, inputChars: messageChars(messages) };
-    const started = performance.now();
-    let ttftMs: number | undefined;
-    let outputChars = 0;
-    let reported = false;
-    const reportError = (error: unknown): RouterError => {
-      const typed = toRouterError(error, base);
-      if (reported) return typed;
-      reported = true;
-      emit(listeners, {
-        type: 'call-error',
-        ...base,
-        durationMs: performance.now() - started,
-        ...(ttftMs !== undefined && { ttftMs }),
-        outputChars,
-        error: typed,
-      });
-      sink.reject(typed);
-      return typed;
-    };
-    emit(listeners, { type: 'call-start', ...base, request: () => ({ options, messages }) });
-    const inner = servedStream(target, options.model, target.client.stream(messages, scoped(target, options), base.callId));
-    // An abort ends the call while nobody reads: report it and settle the completion then, not at the next read.
-    settled(inner).catch(reportError);
-    const iterator = openView(inner, mode);
-    try {
-      for (let result = await iterator.next(); !result.done; result = await iterator.next()) {
-        if (ttftMs === undefined) {
-          ttftMs = performance.now() - started;
-          emit(listeners, { type: 'first-chunk', ...base, ttftMs });
-        }
-        const text = textOf(result.value);
-        outputChars += text.length;
-        if (text !== '') sink.chunks.push(text);
-        yield result.value;
-      }
-      const completion = await settled(inner);
-      reported = true;
-      emit(listeners, {
-        type: 'call-end',
-        ...base,
-        durationMs: performance.now() - started,
-        ...(ttftMs !== undefined && { ttftMs }),
-        outputChars,
-        servedBy: completion.backend,
-        adapter: completion.adapter,
-        attempts: completion.attempts,
-        finishReason: completion.finishReason,
-        ...(completion.usage && { usage: completion.usage }),
-        result: () => completion,
-      });
-      sink.resolve(completion);
-    } catch (error) {
-      throw reportError(error);
-    } finally {
-      if (!reported) {
-        // The consumer stopped reading: close the inner stream, as a loop exit would.
-        await iterator.return?.();
-        reportError(await settled(inner).catch((error: unknown) => error));
-      }
-    }
-  });
+  const call: ObservedStreamCall = {
+    listeners,
+    describe: () => ({ callId: ++nextCallId, operation: 'stream', backend: target.name, model: options.model, inputChars: messageChars(messages) }),
+    request: () => ({ options, messages }),
+    open: (callId) => servedStream(target, options.model, target.client.stream(messages, scoped(target, options), callId)),
+  };
+  return new CompletionStream((sink, mode) => observeStream(call, sink, mode));
 }
