@@ -96,8 +96,6 @@ export type {
 export type { BreakerState } from './reliability/breaker.ts';
 export type { RetryPolicy } from './reliability/retry.ts';
 export type { BackendPolicy, FallbackTarget, RoutePolicy } from './reliability/chain.ts';
-export { withReliability } from './reliability/with-reliability.ts';
-export type { FallbackClient, WithReliabilityOptions } from './reliability/with-reliability.ts';
 export type { StandardIssue, StandardOutput, StandardPathSegment, StandardResult, StandardSchemaV1 } from './standard-schema.ts';
 export { createTimingLog, timingLogFormatFromEnv } from './timing-log.ts';
 export type { TimingLogFormat, TimingLogOptions } from './timing-log.ts';

@@ -10,3 +10,6 @@ export { ConcurrencyLimiter, createMemoryStore } from './reliability/limiter.ts'
 export type { ConcurrencyLimiterOptions, ConcurrencyStore, Slot } from './reliability/limiter.ts';
 export { createMemoryRateStore, RateLimiter } from './reliability/rate-limiter.ts';
 export type { RateLimiterOptions, RateStore } from './reliability/rate-limiter.ts';
+// One client with retries, fallbacks and limits but no router: apps that route never need it.
+export { withReliability } from './reliability/with-reliability.ts';
+export type { FallbackClient, WithReliabilityOptions } from './reliability/with-reliability.ts';

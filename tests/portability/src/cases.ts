@@ -12,13 +12,12 @@ import {
   QueueFullError,
   StreamInterruptedError,
   TimeoutError,
-  withReliability,
   type Backend,
   type BackendCall,
   type StreamPart,
 } from '@router/core';
 import { createBackend } from '@router/core/adapter';
-import { ConcurrencyLimiter } from '@router/core/reliability';
+import { ConcurrencyLimiter, withReliability } from '@router/core/reliability';
 import { assert, assertEqual, rejection, wait, type PortableCase } from './harness.ts';
 
 const msgs = [{ role: 'user' as const, content: 'hi' }];

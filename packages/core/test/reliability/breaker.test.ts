@@ -6,11 +6,10 @@ import {
   QueueFullError,
   StreamInterruptedError,
   TimeoutError,
-  withReliability,
   type BreakerState,
   type RouterEvent,
 } from '../../src/index.ts';
-import { CircuitBreaker, ConcurrencyLimiter, type BreakerStore, type SharedBreakerState } from '../../src/reliability.ts';
+import { CircuitBreaker, ConcurrencyLimiter, type BreakerStore, type SharedBreakerState, withReliability } from '../../src/reliability.ts';
 import { messages, scriptedBackend } from './scripted-backend.ts';
 
 const down = (): BackendError => new BackendError('503', { status: 503, isRetryable: true });

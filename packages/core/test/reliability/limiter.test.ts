@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { AbortedError, BackendError, createRouter, QueueFullError, TimeoutError, withReliability, type RouterEvent } from '../../src/index.ts';
-import { CircuitBreaker, ConcurrencyLimiter, createMemoryStore, type ConcurrencyStore, type Slot } from '../../src/reliability.ts';
+import { AbortedError, BackendError, createRouter, QueueFullError, TimeoutError, type RouterEvent } from '../../src/index.ts';
+import { CircuitBreaker, ConcurrencyLimiter, createMemoryStore, type ConcurrencyStore, type Slot, withReliability } from '../../src/reliability.ts';
 import { messages, scriptedBackend, unhandledRejectionsDuring } from './scripted-backend.ts';
 
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

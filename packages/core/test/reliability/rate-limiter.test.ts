@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AbortedError, ConfigurationError, TimeoutError, withReliability } from '../../src/index.ts';
-import { createMemoryRateStore, RateLimiter } from '../../src/reliability.ts';
+import { AbortedError, ConfigurationError, TimeoutError } from '../../src/index.ts';
+import { createMemoryRateStore, RateLimiter, withReliability } from '../../src/reliability.ts';
 import { inMemoryBackend } from '../in-memory-backend.ts';
 import { messages } from './scripted-backend.ts';
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { withReliability } from '../../src/reliability.ts';
 import {
   AbortedError,
   BackendError,
@@ -6,7 +7,6 @@ import {
   RouterError,
   StreamInterruptedError,
   TimeoutError,
-  withReliability,
   type LLMClient,
   type RouterEvent,
 } from '../../src/index.ts';

@@ -1,4 +1,5 @@
-import { StreamInterruptedError, withReliability, type CallOptions, type Message, type StreamPart, type ToolCall, type ToolDefinition } from '@router/core';
+import { withReliability } from '@router/core/reliability';
+import { StreamInterruptedError, type CallOptions, type Message, type StreamPart, type ToolCall, type ToolDefinition } from '@router/core';
 import { describe, expect, it } from 'vitest';
 import type { Dialect, Fault } from '../simulator/index.ts';
 import type { ConformanceContext } from './context.ts';
