@@ -72,6 +72,8 @@ export function addRequestSettings(attributes: Attributes, options: CallOptions 
 export const usageAttributes: { readonly [K in keyof Usage]?: string } = {
   inputTokens: 'gen_ai.usage.input_tokens',
   outputTokens: 'gen_ai.usage.output_tokens',
+  cachedInputTokens: 'gen_ai.usage.cache_read.input_tokens',
+  reasoningTokens: 'gen_ai.usage.reasoning.output_tokens',
   cost: 'router.usage.cost',
 };
 

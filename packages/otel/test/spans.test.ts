@@ -45,6 +45,16 @@ function setup(config: Partial<RouterConfig> = {}, options: OtelListenerOptions 
 }
 
 describe('a plain call', () => {
+  it('records reasoning and cached-input token counts where the backend reports them', async () => {
+    const { telemetry, classifier, router } = setup();
+    classifier.enqueue({ text: 'calm', model: 'small-2025', usage: { inputTokens: 40, outputTokens: 9, reasoningTokens: 6, cachedInputTokens: 32 } });
+    await router.generate(messages, { model: 'small' });
+    expect(telemetry.byName('chat small').attributes).toMatchObject({
+      'gen_ai.usage.reasoning.output_tokens': 6,
+      'gen_ai.usage.cache_read.input_tokens': 32,
+    });
+  });
+
   it('is one CLIENT span named "{operation} {model}" with the request, the response and the usage', async () => {
     const { telemetry, classifier, router } = setup();
     classifier.enqueue({ text: '{"mood":"calm"}', model: 'small-2025', usage: { inputTokens: 12, outputTokens: 7, totalTokens: 19, cost: 0.002 } });
