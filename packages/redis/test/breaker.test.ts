@@ -1,32 +1,10 @@
 import { CircuitBreaker } from '@router/core/reliability';
-import { startRedisServer, type TestRedisServer } from '@router/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisStore, type RedisStore, type RedisStoreOptions } from '../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { createRedisStore, type RedisStore } from '../src/index.ts';
+import { until, useRedis } from './support.ts';
 
-let redis: TestRedisServer;
-const stores: RedisStore[] = [];
-let keyCount = 0;
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(() => redis.close());
-afterEach(async () => {
-  await Promise.all(stores.splice(0).map((store) => store.close()));
-});
-
-function processStore(options: RedisStoreOptions = {}): RedisStore {
-  const store = createRedisStore({ url: redis.url, commandTimeoutMs: 900, retryAfterMs: 100, ...options });
-  stores.push(store);
-  return store;
-}
-
-const freshKey = (): string => `backend-${++keyCount}`;
-
-/** Waits for a condition that a published message or a background read brings about (the test timeout bounds it). */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
-}
+const ctx = useRedis({}, 'backend');
+const { processStore, freshKey } = ctx;
 
 describe('createRedisStore as a breaker store', () => {
   it('an opening in one process reaches a breaker in another, and its close too', async () => {
@@ -63,7 +41,7 @@ describe('createRedisStore as a breaker store', () => {
     const closed = processStore({ onRedisDown: 'closed' });
     // Connect both first, so the outage is one of a server they knew.
     await Promise.all([open.take(`${key}-connect`, 1, 100), closed.take(`${key}-connect`, 1, 100)]);
-    await redis.stop();
+    await ctx.server.stop();
     try {
       const openedAt = Date.now();
       open.probe(key, openedAt);
@@ -73,7 +51,7 @@ describe('createRedisStore as a breaker store', () => {
       await expect(closed.take(key, 1, 100)).rejects.toThrow('Redis is unavailable');
       expect(closed.probe(key, openedAt)).toBe(false);
     } finally {
-      await redis.start();
+      await ctx.server.start();
     }
   });
 });

@@ -1,56 +1,17 @@
 import { ConfigurationError } from '@router/core';
 import { ConcurrencyLimiter, type Slot } from '@router/core/reliability';
-import { startRedisServer, type TestRedisServer } from '@router/testing';
 import { createClient } from '@redis/client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisStore, SharedStateUnavailableError, type RedisStore, type RedisStoreEvent, type RedisStoreOptions } from '../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { createRedisStore, SharedStateUnavailableError, type RedisStore, type RedisStoreEvent } from '../src/index.ts';
+import { until, useRedis } from './support.ts';
 
-let redis: TestRedisServer;
-const stores: RedisStore[] = [];
-let keyCount = 0;
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(() => redis.close());
-afterEach(async () => {
-  await Promise.all(stores.splice(0).map((store) => store.close()));
-  if (!(await isUp())) await redis.start();
-});
-
-/**
- * A store standing for one process (each has its own process id and connections). It fails
- * closed unless a test says otherwise, so a Redis call slowed past its timeout on a busy
- * machine shows as an error rather than as a slot quietly served from the local budget.
- */
-function processStore(options: RedisStoreOptions = {}): RedisStore {
-  const store = createRedisStore({ url: redis.url, leaseTtlMs: 3_000, commandTimeoutMs: 900, retryAfterMs: 100, onRedisDown: 'closed', ...options });
-  stores.push(store);
-  return store;
-}
-
-/** A fresh limiter key per test, so tests share the server but not state. */
-const freshKey = (): string => `account-${++keyCount}`;
-
-/** Waits for a condition that a background heartbeat or a message brings about (the test timeout bounds it). */
-async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
-}
-
-async function isUp(): Promise<boolean> {
-  const client = createClient({ url: redis.url, socket: { reconnectStrategy: false, connectTimeout: 200 } });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.close();
-    return true;
-  } catch {
-    return false;
-  }
-}
+// Stores fail closed unless a test says otherwise, so a Redis call slowed past its timeout on a busy
+// machine shows as an error rather than as a slot quietly served from the local budget.
+const ctx = useRedis({ leaseTtlMs: 3_000, onRedisDown: 'closed' }, 'account');
+const { processStore, freshKey } = ctx;
 
 async function inLine(key: string, store: RedisStore): Promise<boolean> {
-  const client = createClient({ url: redis.url });
+  const client = createClient({ url: ctx.server.url });
   await client.connect();
   try {
     return (await client.zScore(`router:{${key}}:line`, store.processId)) !== null;
@@ -60,7 +21,7 @@ async function inLine(key: string, store: RedisStore): Promise<boolean> {
 }
 
 async function unitsInRedis(prefix: string, key: string): Promise<Record<string, string>> {
-  const client = createClient({ url: redis.url });
+  const client = createClient({ url: ctx.server.url });
   await client.connect();
   try {
     return await client.hGetAll(`${prefix}:{${key}}:units`);
@@ -173,8 +134,8 @@ describe('createRedisStore', () => {
     const store = processStore();
     const limiter = new ConcurrencyLimiter({ limit: 4, store, key });
     const slot = await limiter.acquire(3);
-    await redis.stop({ hard: true });
-    await redis.start();
+    await ctx.server.stop({ hard: true });
+    await ctx.server.start();
     await until(async () => (await unitsInRedis('router', key))[store.processId] === '3');
     slot.release();
   });
@@ -185,12 +146,12 @@ describe('createRedisStore', () => {
     const store = processStore({ onRedisDown: 'open', localShare: 0.5, onEvent: (event) => events.push(event.type) });
     const limiter = new ConcurrencyLimiter({ limit: 4, store, key, queueTimeoutMs: 5_000 });
     (await limiter.acquire()).release();
-    await redis.stop();
+    await ctx.server.stop();
     const local = [await limiter.acquire(), await limiter.acquire()];
     expect(events).toEqual(['redis-down']);
     const third = limiter.acquire();
     await until(() => limiter.queued === 1);
-    await redis.start();
+    await ctx.server.start();
     for (const slot of local) slot.release();
     const slot = await third;
     await until(() => events.includes('redis-up'));
@@ -203,7 +164,7 @@ describe('createRedisStore', () => {
     const store = processStore();
     const limiter = new ConcurrencyLimiter({ limit: 4, store, key });
     (await limiter.acquire()).release();
-    await redis.stop();
+    await ctx.server.stop();
     const error = await limiter.acquire().catch((caught: unknown) => caught);
     expect(SharedStateUnavailableError.isInstance(error)).toBe(true);
     expect((error as SharedStateUnavailableError).isRetryable).toBe(true);

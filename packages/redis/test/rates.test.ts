@@ -1,27 +1,10 @@
 import { RateLimiter } from '@router/core/reliability';
-import { startRedisServer, type TestRedisServer } from '@router/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisStore, SharedStateUnavailableError, type RedisStore, type RedisStoreOptions } from '../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { createRedisStore, SharedStateUnavailableError, type RedisStore } from '../src/index.ts';
+import { useRedis } from './support.ts';
 
-let redis: TestRedisServer;
-const stores: RedisStore[] = [];
-let keyCount = 0;
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(() => redis.close());
-afterEach(async () => {
-  await Promise.all(stores.splice(0).map((store) => store.close()));
-});
-
-function processStore(options: RedisStoreOptions = {}): RedisStore {
-  const store = createRedisStore({ url: redis.url, commandTimeoutMs: 900, retryAfterMs: 100, onRedisDown: 'closed', ...options });
-  stores.push(store);
-  return store;
-}
-
-const freshKey = (): string => `key-${++keyCount}`;
+const ctx = useRedis({ onRedisDown: 'closed' }, 'key');
+const { processStore, freshKey } = ctx;
 const minute = 60_000;
 
 describe('createRedisStore as a rate store', () => {
@@ -60,13 +43,13 @@ describe('createRedisStore as a rate store', () => {
     const closed = processStore();
     const open = processStore({ onRedisDown: 'open', localShare: 0.5 });
     await Promise.all([closed.rates.take(key, 1, 10, minute), open.rates.take(key, 1, 10, minute)]);
-    await redis.stop();
+    await ctx.server.stop();
     try {
       await expect(closed.rates.take(key, 1, 10, minute)).rejects.toSatisfy(SharedStateUnavailableError.isInstance);
       const answers = await Promise.all(Array.from({ length: 8 }, () => open.rates.take(key, 1, 10, minute)));
       expect(answers.filter((waitMs) => waitMs === 0)).toHaveLength(5);
     } finally {
-      await redis.start();
+      await ctx.server.start();
     }
   });
 });
