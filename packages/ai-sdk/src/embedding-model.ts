@@ -13,11 +13,11 @@ export class RouterEmbeddingModel implements EmbeddingModelV3 {
   /** `embedMany` splits larger inputs into calls of this many values. */
   readonly maxEmbeddingsPerCall: number;
   readonly supportsParallelCalls = true;
-  readonly #router: LLMClient;
-  #routedTo: { backend: string | undefined } | undefined;
+  private readonly router: LLMClient;
+  private routedTo: { backend: string | undefined } | undefined;
 
   constructor(router: LLMClient, modelId: string, maxEmbeddingsPerCall: number) {
-    this.#router = router;
+    this.router = router;
     this.modelId = modelId;
     this.maxEmbeddingsPerCall = maxEmbeddingsPerCall;
   }
@@ -25,11 +25,11 @@ export class RouterEmbeddingModel implements EmbeddingModelV3 {
   async doEmbed(options: EmbeddingModelV3CallOptions): Promise<EmbeddingModelV3Result> {
     let result: Embeddings;
     try {
-      result = await this.#router.embed(options.values, this.#embedOptions(options));
+      result = await this.router.embed(options.values, this.embedOptions(options));
     } catch (error) {
       throw toAISDKError(error, { signal: options.abortSignal, modelType: 'embeddingModel' });
     }
-    const routedTo = (this.#routedTo ??= { backend: firstChoice(this.#router, this.modelId, 'embed') }).backend;
+    const routedTo = (this.routedTo ??= { backend: firstChoice(this.router, this.modelId, 'embed') }).backend;
     return {
       embeddings: result.embeddings,
       ...(result.usage?.inputTokens !== undefined && { usage: { tokens: result.usage.inputTokens } }),
@@ -38,7 +38,7 @@ export class RouterEmbeddingModel implements EmbeddingModelV3 {
     };
   }
 
-  #embedOptions(options: EmbeddingModelV3CallOptions): EmbedOptions {
+  private embedOptions(options: EmbeddingModelV3CallOptions): EmbedOptions {
     const { providerOptions, extraBody, timeoutMs, deadline } = routerOptionsFrom(options.providerOptions) ?? {};
     const embed: EmbedOptions = { model: this.modelId };
     if (options.abortSignal !== undefined) embed.signal = options.abortSignal;

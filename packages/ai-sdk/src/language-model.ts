@@ -18,6 +18,9 @@ import { partsStream } from './stream-parts.ts';
  * One model id of the router as an AI SDK language model (specification
  * v3, which `ai` 6 and `ai` 7 both accept). Every call goes through the
  * router, so its retries, fallbacks, limiters and breakers apply.
+ *
+ * No `#private` fields: `ai` 7 calls v3 models through a Proxy, where a
+ * method's `this` is the proxy and `#fields` cannot be read.
  */
 export class RouterLanguageModel implements LanguageModelV3 {
   readonly specificationVersion = 'v3';
@@ -25,11 +28,11 @@ export class RouterLanguageModel implements LanguageModelV3 {
   readonly modelId: string;
   /** Images by `https:` URL go to the router as they are; the AI SDK downloads anything else. */
   readonly supportedUrls: Record<string, RegExp[]> = { 'image/*': [/^https:\/\//] };
-  readonly #router: LLMClient;
-  #routedTo: { backend: string | undefined } | undefined;
+  private readonly router: LLMClient;
+  private routedTo: { backend: string | undefined } | undefined;
 
   constructor(router: LLMClient, modelId: string) {
-    this.#router = router;
+    this.router = router;
     this.modelId = modelId;
   }
 
@@ -37,7 +40,7 @@ export class RouterLanguageModel implements LanguageModelV3 {
     const warnings: SharedV3Warning[] = [];
     let completion: Completion;
     try {
-      completion = await this.#router.generate(messagesFrom(options.prompt), callOptionsFrom(this.modelId, options, warnings));
+      completion = await this.router.generate(messagesFrom(options.prompt), callOptionsFrom(this.modelId, options, warnings));
     } catch (error) {
       throw toAISDKError(error, { prompt: options.prompt, signal: options.abortSignal, modelType: 'languageModel' });
     }
@@ -45,7 +48,7 @@ export class RouterLanguageModel implements LanguageModelV3 {
       content: contentOf(completion),
       finishReason: finishReasonFrom(completion.finishReason),
       usage: usageFrom(completion.usage),
-      providerMetadata: providerMetadataFrom(completion, this.#firstChoice()),
+      providerMetadata: providerMetadataFrom(completion, this.firstChoice()),
       response: { modelId: completion.model },
       warnings,
     };
@@ -60,7 +63,7 @@ export class RouterLanguageModel implements LanguageModelV3 {
   async doStream(options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
     const warnings: SharedV3Warning[] = [];
     const context = { prompt: options.prompt, signal: options.abortSignal, modelType: 'languageModel' } as const;
-    const router = this.#router;
+    const router = this.router;
     const routed = router.stream(messagesFrom(options.prompt), callOptionsFrom(this.modelId, options, warnings));
     const iterator = routed.parts()[Symbol.asyncIterator]();
     let first;
@@ -71,7 +74,7 @@ export class RouterLanguageModel implements LanguageModelV3 {
     }
     const stream = partsStream(iterator, first, warnings, {
       completion: () => routed.completion,
-      metadata: (completion) => providerMetadataFrom(completion, this.#firstChoice()),
+      metadata: (completion) => providerMetadataFrom(completion, this.firstChoice()),
       toError: (error) => toAISDKError(error, context),
       signal: options.abortSignal,
     });
@@ -79,8 +82,8 @@ export class RouterLanguageModel implements LanguageModelV3 {
   }
 
   /** Chat calls, streamed or not, follow one table of rules. */
-  #firstChoice(): string | undefined {
-    return (this.#routedTo ??= { backend: firstChoice(this.#router, this.modelId, 'generate') }).backend;
+  private firstChoice(): string | undefined {
+    return (this.routedTo ??= { backend: firstChoice(this.router, this.modelId, 'generate') }).backend;
   }
 }
 
