@@ -141,6 +141,30 @@ describe.each(aiVersions)('%s', (_name, ai) => {
     expect(result.warnings).toContainEqual(expect.objectContaining({ type: 'unsupported', feature: 'topK' }));
   });
 
+  it('maps toolChoice, and router options for tools and reasoning, to the wire', async () => {
+    const { provider, chatRequests } = setup();
+    const calls: unknown[] = [];
+    const tools = { recall: recallTool(ai, calls), forget: recallTool(ai, calls) };
+    const named = await ai.generateText({
+      model: provider(models.classifier),
+      prompt,
+      tools,
+      toolChoice: { type: 'tool', toolName: 'forget' },
+      providerOptions: { router: { parallelToolCalls: false, reasoning: { effort: 'low' } } },
+      maxRetries: 0,
+    });
+    expect(chatRequests('openrouter')[0]!.body).toMatchObject({
+      tool_choice: { type: 'function', function: { name: 'forget' } },
+      parallel_tool_calls: false,
+      reasoning: { effort: 'low' },
+    });
+    expect(named.toolCalls.map((call) => call.toolName)).toEqual(['forget']);
+    const none = await ai.generateText({ model: provider(models.classifier), prompt, tools, toolChoice: 'none', maxRetries: 0 });
+    expect(chatRequests('openrouter')[1]!.body).toMatchObject({ tool_choice: 'none' });
+    expect(none.toolCalls).toEqual([]);
+    expect(none.text).not.toBe('');
+  });
+
   it('sends images: an https URL as it is, bytes as a data URL', async () => {
     const { provider, chatRequests } = setup();
     const png = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]);
