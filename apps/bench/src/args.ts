@@ -12,7 +12,7 @@ export const usage = `Usage: pnpm bench [-- options]
 
   --quick         fewer rounds, smaller sweep: a smoke run in under a minute
   --json          print one JSON object (figures keyed by case) instead of the table
-  --only a,b      run only these cases (generate, stream, sweep, memory, hooks, core, turn, aliases, reaction, otel, breaker, redis, tools)
+  --only a,b      run only these cases (generate, stream, sweep, memory, hooks, core, turn, aliases, reaction, otel, breaker, redis, tools, ai-provider)
   --help`;
 
 /** Reads the flags; a literal `--` (pnpm passes it through) is skipped. */

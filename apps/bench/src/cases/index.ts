@@ -1,4 +1,5 @@
 import type { BenchCase } from '../context.ts';
+import { aiProviderCase } from './ai-provider.ts';
 import { aliasesCase } from './aliases.ts';
 import { breakerCase } from './breaker.ts';
 import { coreBundleCase } from './core-bundle.ts';
@@ -14,4 +15,4 @@ import { toolsCase } from './tools.ts';
 import { turnCase } from './turn.ts';
 
 /** The cases, in the order of the issue. */
-export const benchCases: readonly BenchCase[] = [generateCase, streamCase, sweepCase, memoryCase, hooksCase, coreBundleCase, turnCase, aliasesCase, reactionCase, otelCase, breakerCase, redisLimiterCase, toolsCase];
+export const benchCases: readonly BenchCase[] = [generateCase, streamCase, sweepCase, memoryCase, hooksCase, coreBundleCase, turnCase, aliasesCase, reactionCase, otelCase, breakerCase, redisLimiterCase, toolsCase, aiProviderCase];

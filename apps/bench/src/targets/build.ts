@@ -4,16 +4,18 @@ import { createTimingLog } from '@router/core';
 import type { SimulatorURLs } from '../simulator/process.ts';
 import { directAI, directOpenAI, directOpenAITools } from './direct.ts';
 import { otelListener } from './otel.ts';
-import { openaiCompatibleRouter, openrouterRouter, routerTarget, routerToolTarget, type RouterExtras } from './routers.ts';
+import { openaiCompatibleRouter, openrouterRouter, routerProviderTarget, routerTarget, routerToolTarget, type RouterExtras } from './routers.ts';
 import type { Target, ToolTarget } from './target.ts';
 
 /**
  * Which SDK: `openai` (the SDK directly, or a router over
- * `@router/openai-compatible`, which mlx and featherless build on) or `ai`
+ * `@router/openai-compatible`, which mlx and featherless build on), `ai`
  * (`streamText`/`generateText` with the OpenRouter provider directly, or a
- * router over `@router/openrouter`).
+ * router over `@router/openrouter`), or `ai-provider` (`streamText` with the
+ * OpenRouter provider directly, or `streamText` with `@router/ai-sdk`'s
+ * provider over a router over `@router/openrouter`).
  */
-export type Sdk = 'openai' | 'ai';
+export type Sdk = 'openai' | 'ai' | 'ai-provider';
 
 /**
  * The router's hooks: `none` (no listeners), `off` (the timing log left to
@@ -60,8 +62,9 @@ function hookSettings(hooks: Hooks): RouterExtras {
 export function buildTarget(spec: TargetSpec, urls: SimulatorURLs): Target {
   if (spec.side === 'direct') return spec.sdk === 'openai' ? directOpenAI(urls.openaiURL) : directAI(urls.openrouterURL);
   const settings = hookSettings(spec.hooks ?? 'none');
-  const router = spec.sdk === 'openai' ? openaiCompatibleRouter(urls.openaiURL, settings) : openrouterRouter(urls.openrouterURL, settings);
-  return routerTarget(spec.sdk === 'openai' ? 'router + openai-compatible' : 'router + openrouter', router);
+  if (spec.sdk === 'openai') return routerTarget('router + openai-compatible', openaiCompatibleRouter(urls.openaiURL, settings));
+  const router = openrouterRouter(urls.openrouterURL, settings);
+  return spec.sdk === 'ai' ? routerTarget('router + openrouter', router) : routerProviderTarget('ai SDK + router provider', router);
 }
 
 /** Builds the tool-call stream a spec describes (the `openai` path only). */

@@ -1,4 +1,6 @@
+import { createRouterProvider } from '@router/ai-sdk';
 import { createRouter, type CallOptions, type Router, type RouterConfig } from '@router/core';
+import { streamText } from 'ai';
 import { createOpenAICompatibleBackend } from '@router/openai-compatible';
 import { createOpenRouterBackend } from '@router/openrouter';
 import { benchMessages, benchTools } from '../simulator/models.ts';
@@ -31,6 +33,30 @@ export function routerTarget(label: string, router: Router, options: Omit<CallOp
     },
     async stream(model, onText) {
       for await (const text of router.stream(benchMessages, { ...options, model })) onText(text);
+    },
+  };
+}
+
+const ignore = (): void => {};
+
+/**
+ * `streamText` over the router as an AI SDK provider (`@router/ai-sdk`), as
+ * the direct side calls it over the OpenRouter provider: no retries of its
+ * own, reading `fullStream` so errors are not dropped.
+ */
+export function routerProviderTarget(label: string, router: Router): Target {
+  const provider = createRouterProvider(router);
+  return {
+    label,
+    generate() {
+      throw new TypeError('the router provider is measured on streams only');
+    },
+    async stream(model, onText) {
+      const result = streamText({ model: provider(model), messages: benchMessages, maxRetries: 0, onError: ignore });
+      for await (const part of result.fullStream) {
+        if (part.type === 'text-delta') onText(part.text);
+        else if (part.type === 'error') throw part.error;
+      }
     },
   };
 }
