@@ -34,8 +34,8 @@ for runtime in deno bun; do
   version=$("$bin/$runtime" --version 2>&1) || fail "$runtime is installed in .tools/runtimes/ but does not run on this machine: $version"
 done
 
-# The cases import @router/core's bundle: build it when it is missing or stale (a cache hit after ./pnpmw test).
-"$root/pnpmw" exec turbo run build --filter=@router/core --output-logs=errors-only >&2
+# The cases import @router/core's and @router/gateway's bundles: build it when it is missing or stale (a cache hit after ./pnpmw test).
+"$root/pnpmw" exec turbo run build --filter=@router/core --filter=@router/gateway --output-logs=errors-only >&2
 
 cd "$here"
 status=0

@@ -44,7 +44,7 @@ interface Probe extends Backend {
 }
 
 /** An in-memory backend whose calls follow `next()` (one script per call). */
-function probeBackend(next: () => Script): Probe {
+export function probeBackend(next: () => Script): Probe {
   const begin = (call: BackendCall): Script => {
     probe.calls++;
     probe.signals.push(call.signal);
@@ -81,7 +81,7 @@ function probeBackend(next: () => Script): Probe {
   return probe;
 }
 
-const always = (script: Script) => (): Script => script;
+export const always = (script: Script) => (): Script => script;
 
 /**
  * `setTimeout` as browsers and workers have it: it returns a number, with no
