@@ -83,6 +83,7 @@ export function callOptionsFrom(model: string, options: LanguageModelV3CallOptio
   if (options.presencePenalty !== undefined) call.presencePenalty = options.presencePenalty;
   if (options.frequencyPenalty !== undefined) call.frequencyPenalty = options.frequencyPenalty;
   if (options.topK !== undefined) warnings.push({ type: 'unsupported', feature: 'topK', details: 'OpenAI-compatible services take no topK; it was not sent.' });
+  if (options.includeRawChunks) warnings.push({ type: 'unsupported', feature: 'includeRawChunks', details: 'The router streams typed parts, not the raw chunks of the service.' });
   if (options.abortSignal !== undefined) call.signal = options.abortSignal;
   const headers = definedHeaders(options.headers);
   if (headers !== undefined) call.headers = headers;

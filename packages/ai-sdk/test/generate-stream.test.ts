@@ -33,7 +33,7 @@ describe.each(aiVersions)('%s', (_name, ai) => {
 
   it('streamText: the deltas join to the reply, in spec order, with one finish carrying usage', async () => {
     const { provider } = setup();
-    const result = ai.streamText({ model: provider(models.classifier), prompt, maxRetries: 0 });
+    const result = ai.streamText({ model: provider(models.classifier), prompt, includeRawChunks: true, maxRetries: 0 });
     const types: string[] = [];
     let text = '';
     for await (const part of result.fullStream) {
@@ -47,6 +47,7 @@ describe.each(aiVersions)('%s', (_name, ai) => {
     expect(types.slice(0, firstDelta)).toEqual(['start', 'start-step', 'text-start']);
     expect(types.slice(types.lastIndexOf('text-delta') + 1)).toEqual(['text-end', 'finish-step', 'finish']);
     expect((await result.usage).outputTokens).toBeGreaterThan(0);
+    expect(await result.warnings).toContainEqual(expect.objectContaining({ type: 'unsupported', feature: 'includeRawChunks' }));
     expect((await result.providerMetadata)?.router).toMatchObject({ backend: 'openrouter', adapter: 'openrouter', attempts: 1 });
     expect((await result.providerMetadata)?.openrouter).toMatchObject({ generationId: expect.stringMatching(/^gen-/) });
   });
