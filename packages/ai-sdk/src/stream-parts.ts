@@ -63,11 +63,13 @@ export function partsStream(
   );
 }
 
-/** Which blocks are open, so each gets its start and end. */
+/**
+ * Which blocks are open, so each gets its start and end. Text and reasoning
+ * take turns: at most one of them is open, and a tool call closes it.
+ */
 class PartTranslator {
   #blocks = 0;
-  #text: string | undefined;
-  #reasoning: string | undefined;
+  #open: { kind: 'text' | 'reasoning'; id: string } | undefined;
   /** Tool call ids by the router's index, open until their `tool-call`. */
   readonly #tools = new Map<number, string>();
   #finish: FinishPart | undefined;
@@ -76,24 +78,18 @@ class PartTranslator {
   translate(part: StreamPart, controller: Controller): boolean {
     switch (part.type) {
       case 'text':
-        if (this.#text === undefined) {
-          this.#closeReasoning(controller);
-          this.#text = String(this.#blocks++);
-          controller.enqueue({ type: 'text-start', id: this.#text });
+      case 'reasoning': {
+        let open = this.#open;
+        if (open?.kind !== part.type) {
+          this.#closeTextOrReasoning(controller);
+          open = this.#open = { kind: part.type, id: String(this.#blocks++) };
+          controller.enqueue({ type: part.type === 'text' ? 'text-start' : 'reasoning-start', id: open.id });
         }
-        controller.enqueue({ type: 'text-delta', id: this.#text, delta: part.text });
+        controller.enqueue({ type: part.type === 'text' ? 'text-delta' : 'reasoning-delta', id: open.id, delta: part.text });
         return true;
-      case 'reasoning':
-        if (this.#reasoning === undefined) {
-          this.#closeText(controller);
-          this.#reasoning = String(this.#blocks++);
-          controller.enqueue({ type: 'reasoning-start', id: this.#reasoning });
-        }
-        controller.enqueue({ type: 'reasoning-delta', id: this.#reasoning, delta: part.text });
-        return true;
+      }
       case 'tool-call-start':
-        this.#closeText(controller);
-        this.#closeReasoning(controller);
+        this.#closeTextOrReasoning(controller);
         this.#tools.set(part.index, part.id);
         controller.enqueue({ type: 'tool-input-start', id: part.id, toolName: part.name });
         return true;
@@ -136,21 +132,15 @@ class PartTranslator {
   }
 
   #closeBlocks(controller: Controller): void {
-    this.#closeText(controller);
-    this.#closeReasoning(controller);
+    this.#closeTextOrReasoning(controller);
     for (const id of this.#tools.values()) controller.enqueue({ type: 'tool-input-end', id });
     this.#tools.clear();
   }
 
-  #closeText(controller: Controller): void {
-    if (this.#text === undefined) return;
-    controller.enqueue({ type: 'text-end', id: this.#text });
-    this.#text = undefined;
-  }
-
-  #closeReasoning(controller: Controller): void {
-    if (this.#reasoning === undefined) return;
-    controller.enqueue({ type: 'reasoning-end', id: this.#reasoning });
-    this.#reasoning = undefined;
+  #closeTextOrReasoning(controller: Controller): void {
+    const open = this.#open;
+    if (open === undefined) return;
+    controller.enqueue({ type: open.kind === 'text' ? 'text-end' : 'reasoning-end', id: open.id });
+    this.#open = undefined;
   }
 }
