@@ -163,4 +163,22 @@ describe('three gateway instances sharing one Featherless plan, one breaker and 
     expect(tally(refused)).toEqual({ '503:backend_unavailable': 10 });
     expect(sim.requests).toHaveLength(sent);
   });
+
+  it('Redis down: the store fails closed, so calls get a 503 shared_state_unavailable at once, not a wait; back to 200 once Redis is', { timeout: 90_000 }, async () => {
+    const [gateway] = await start(1, { requestsPerMinute: 1_000 });
+    expect(await call(gateway!, 0, false)).toEqual({ status: 200 });
+    await redis.stop({ hard: true });
+    try {
+      const refused = await Promise.all([call(gateway!, 1, false), call(gateway!, 2, true)]);
+      expect(refused).toEqual([
+        { status: 503, code: 'shared_state_unavailable' },
+        { status: 503, code: 'shared_state_unavailable' },
+      ]);
+      expect(sim.requests).toHaveLength(1);
+    } finally {
+      await redis.start();
+    }
+    // The store reconnects by itself; calls skip Redis for its retryAfterMs after a failure, then try it again.
+    await until(async () => (await call(gateway!, 3, false)).status === 200);
+  });
 });
