@@ -1,6 +1,6 @@
 import { ConfigurationError, type LLMClient } from '@router/core';
 import type { ModelPrice } from './budget.ts';
-import { keyProblems, type GatewayKey } from './keys.ts';
+import { keyProblems, type GatewayKey, type KeyStore } from './keys.ts';
 import type { RequestLogEntry } from './log.ts';
 
 /** What `createGateway` and a `router-gateway` config module take. Every field but `router` is optional. */
@@ -11,6 +11,12 @@ export interface GatewayConfig {
   models?: readonly string[];
   /** Keys clients must present (`Authorization: Bearer <key>`). Default: none, and then no key is asked for. */
   keys?: readonly GatewayKey[];
+  /**
+   * Where keys' `maxConcurrent` and `requestsPerMinute` are counted: a store several gateway instances share
+   * (e.g. `createRedisStore()` from `@router/redis`), so each limit holds across all of them together, and
+   * its failure policy applies when it is down. Default: none, and each instance counts in its own memory.
+   */
+  keyStore?: KeyStore;
   /** Prices per model id (`'*'` for any other), for key budgets where a backend reports no `usage.cost`. Default: none. */
   prices?: Readonly<Record<string, ModelPrice>>;
   /** Output tokens a budget reserves for a call that sets no `max_tokens`. Default 4096. */
@@ -93,6 +99,11 @@ const isClient = (value: unknown): value is LLMClient =>
   value !== null &&
   ['generate', 'stream', 'embed'].every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
 
+const isKeyStore = (value: unknown): value is KeyStore => {
+  const store = value as Partial<KeyStore> | null;
+  return typeof store === 'object' && store !== null && typeof store.take === 'function' && typeof store.give === 'function' && typeof store.rates?.take === 'function';
+};
+
 function positiveInteger(value: unknown, field: string, problems: string[]): void {
   if (value !== undefined && !(Number.isInteger(value) && (value as number) > 0)) problems.push(`${field} must be a positive integer.`);
 }
@@ -106,6 +117,9 @@ export function checkGatewayConfig(config: GatewayConfig): void {
     problems.push('models must be an array of model id strings.');
   }
   problems.push(...keyProblems(config.keys));
+  if (config.keyStore !== undefined && !isKeyStore(config.keyStore)) {
+    problems.push('keyStore must be a shared store with take, give and rates (a RateStore), e.g. createRedisStore() from @router/redis.');
+  }
   positiveInteger(config.maxBodyBytes, 'maxBodyBytes', problems);
   positiveInteger(config.reserveOutputTokens, 'reserveOutputTokens', problems);
   positiveInteger(config.statusRefreshMs, 'statusRefreshMs', problems);

@@ -140,6 +140,14 @@ export function fromRouterError(thrown: unknown): GatewayError {
       cause: error,
     });
   }
+  // A router limiter, breaker or rate limit on a shared store that fails closed (e.g. @router/redis's, while Redis is down).
+  if ((error as RouterError).code === 'shared-state-unavailable') {
+    return new GatewayError(503, 'server_error', 'The shared state of the limits for this model is unavailable; retry later.', {
+      code: 'shared_state_unavailable',
+      retryAfterSeconds: 1,
+      cause: error,
+    });
+  }
   if (TimeoutError.isInstance(error)) {
     return new GatewayError(504, 'server_error', error.message, { code: 'timeout', cause: error });
   }

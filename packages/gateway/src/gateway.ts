@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CallOptions, CompletionStream, LLMClient, Operation, Router, StreamPart, Usage } from '@router/core';
-import { actualCost, worstCaseCost } from './budget.ts';
+import { actualCost, worstCaseCost, type ModelPrice } from './budget.ts';
 import { readChatRequest } from './chat-request.ts';
 import { messageChars } from './chat-messages.ts';
 import { isObject, type JsonObject } from './json.ts';
@@ -33,6 +33,9 @@ export interface Gateway {
 
 /** The Node server reaches a gateway's handler here, without a `Request` and a `Response` per call. */
 export const inboundHandlers: WeakMap<Gateway, (inbound: Inbound) => Promise<Reply>> = new WeakMap();
+
+/** Gives back what a call's admission took, and books its cost. */
+type Release = (spent?: Usage | 'unknown') => void;
 
 const requestIdPattern = /^[\w.:@/+=-]{1,128}$/;
 
@@ -73,7 +76,7 @@ export function createGateway(config: GatewayConfig): Gateway {
   checkGatewayConfig(config);
   const { router } = config;
   const now = Date.now();
-  const keys = new KeyTable((config.keys ?? []).map((key, index) => new KeyEntry(key, index, now)));
+  const keys = new KeyTable((config.keys ?? []).map((key, index) => new KeyEntry(key, index, now, config.keyStore)));
   const models = [...new Set(config.models ?? [])];
   const maxBodyBytes = config.maxBodyBytes ?? gatewayDefaults.maxBodyBytes;
   const maxInFlight = config.maxInFlight ?? gatewayDefaults.maxInFlight;
@@ -101,12 +104,13 @@ export function createGateway(config: GatewayConfig): Gateway {
 
   /**
    * Checks the key may use the model, takes its slots and reserves its budget,
-   * and returns the function that gives them back (once). That function books
-   * the call's cost: nothing when it failed before any output (`undefined`),
-   * the reservation when output went out but the cost is unknown (`'unknown'`),
-   * else what its usage says.
+   * and returns the function that gives them back (once): at once, or, when
+   * the key's limits are in a shared store, once the store has answered. That
+   * function books the call's cost: nothing when it failed before any output
+   * (`undefined`), the reservation when output went out but the cost is
+   * unknown (`'unknown'`), else what its usage says.
    */
-  function admit(key: KeyEntry | undefined, model: string, inputChars: number, maxTokens: number | undefined): (spent?: Usage | 'unknown') => void {
+  function admit(key: KeyEntry | undefined, model: string, inputChars: number, maxTokens: number | undefined): Release | Promise<Release> {
     if (key !== undefined && !key.allows(model)) {
       throw new GatewayError(403, 'permission_error', `Key "${key.name}" may not use the model "${model}".`, { param: 'model', code: 'model_not_allowed' });
     }
@@ -122,18 +126,30 @@ export function createGateway(config: GatewayConfig): Gateway {
     if (key?.budget && !key.budget.reserve(reserved)) {
       throw new GatewayError(429, 'insufficient_quota', `Key "${key.name}" has too little budget left for this call.`, { code: 'insufficient_quota' });
     }
-    const refused = key?.admit(Date.now());
-    if (refused !== undefined) {
-      key?.budget?.settle(reserved, 0);
+    const refused = key?.limits?.admit(Date.now());
+    if (refused === undefined) return admitted(key, price, reserved);
+    if (refused instanceof GatewayError) {
+      key!.budget?.settle(reserved, 0);
       throw refused;
     }
+    // The call counts against `maxInFlight` while the shared store answers, so a burst cannot pass it meanwhile.
+    inFlight += 1;
+    return refused.then((error) => {
+      inFlight -= 1;
+      if (error === undefined) return admitted(key, price, reserved);
+      key!.budget?.settle(reserved, 0);
+      throw error;
+    });
+  }
+
+  function admitted(key: KeyEntry | undefined, price: ModelPrice | undefined, reserved: number): Release {
     inFlight += 1;
     let released = false;
     return (spent) => {
       if (released) return;
       released = true;
       inFlight -= 1;
-      key?.release();
+      key?.limits?.release();
       key?.budget?.settle(reserved, spent === undefined ? 0 : spent === 'unknown' ? reserved : actualCost(spent, price, reserved));
     };
   }
@@ -152,7 +168,8 @@ export function createGateway(config: GatewayConfig): Gateway {
     record.model = model;
     record.stream = request.stream;
     const inputChars = request.messages.reduce((sum, message) => sum + messageChars(message), 0);
-    const release = admit(key, model, inputChars, request.options.maxTokens);
+    const admission = admit(key, model, inputChars, request.options.maxTokens);
+    const release = typeof admission === 'function' ? admission : await admission;
     const options = { ...request.options, signal: inbound.signal, ...callBudget };
     const chatId = `chatcmpl-${record.id}`;
     if (!request.stream) {
@@ -195,7 +212,8 @@ export function createGateway(config: GatewayConfig): Gateway {
     const request = readEmbeddingsRequest(await readJson(inbound, maxBodyBytes));
     record.model = request.options.model;
     const inputs = typeof request.input === 'string' ? [request.input] : request.input;
-    const release = admit(key, request.options.model, inputs.reduce((sum, text) => sum + text.length, 0), 0);
+    const admission = admit(key, request.options.model, inputs.reduce((sum, text) => sum + text.length, 0), 0);
+    const release = typeof admission === 'function' ? admission : await admission;
     let usage: Usage | undefined;
     try {
       const result = await router.embed(request.input, { ...request.options, signal: inbound.signal, ...callBudget });

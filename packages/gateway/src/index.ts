@@ -2,7 +2,7 @@ export { createGateway } from './gateway.ts';
 export type { Gateway } from './gateway.ts';
 export { defineGateway, gatewayDefaults, serverDefaults } from './config.ts';
 export type { GatewayConfig, ServerSettings } from './config.ts';
-export type { GatewayKey } from './keys.ts';
+export type { GatewayKey, KeyStore } from './keys.ts';
 export type { RequestLogEntry } from './log.ts';
 export { GatewayError } from './errors.ts';
 export type { OpenAIErrorType } from './errors.ts';

@@ -44,45 +44,65 @@ end
 ${OTHERS}`;
 
 /**
- * ARGV: channel, process, cost, limit, ttl ms, waiting (1 when the process has callers waiting).
- * Takes `cost` units when they fit beside what the processes ahead in line
- * need, so a process never overtakes one that waits for units (and none
- * starves), while units nobody waits for are taken at once. A process served
- * from the line goes to its back if it still has callers waiting, so
- * processes take turns. Answers [1, units the others hold], or, refused,
- * [-(1 + ms until the next lease of another process may end), units the
- * others hold], so a waiter can look again the moment a dead process's
- * units come free.
+ * ARGV: channel, process, limit, ttl ms, waiting (1 when the process has callers waiting), then one cost per take.
+ * Grants the takes in order, each when its cost fits beside what the
+ * processes ahead in line need, so a process never overtakes one that waits
+ * for units (and none starves), while units nobody waits for are taken at
+ * once; it stops at the first take that does not fit (nobody overtakes it).
+ * A process served from the line goes to its back if it still has callers
+ * waiting, so processes take turns. Answers [takes granted, units the others
+ * hold, and, when one was refused, ms until the next lease of another
+ * process may end (0 otherwise)], so a waiter can look again the moment a
+ * dead process's units come free.
  */
 export const TAKE: Script = script(
   `${PRELUDE}
-local proc, cost, limit, ttl = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local proc, limit, ttl = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local rest = others(proc)
 local used = rest + tonumber(redis.call('HGET', KEYS[1], proc) or 0)
-local ahead, inLine = 0, false
-for _, p in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
-  if p == proc then
-    inLine = true
+local function needs(stopAt)
+  local sum, found = 0, false
+  for _, p in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
+    if p == stopAt then
+      found = true
+      break
+    end
+    if p ~= proc then sum = sum + tonumber(redis.call('HGET', KEYS[5], p) or 1) end
+  end
+  return sum, found
+end
+local ahead, inLine = needs(proc)
+local granted, taken = 0, 0
+for i = 6, #ARGV do
+  local cost = tonumber(ARGV[i])
+  if used + taken + ahead + cost > limit then
+    redis.call('HSET', KEYS[5], proc, cost)
+    keep(ttl, {5})
     break
   end
-  ahead = ahead + tonumber(redis.call('HGET', KEYS[5], p) or 1)
+  granted = granted + 1
+  taken = taken + cost
+  if inLine then
+    redis.call('ZREM', KEYS[3], proc)
+    if ARGV[5] == '1' then redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), proc) else redis.call('HDEL', KEYS[5], proc) end
+    -- Served: every process still in line is now ahead of this one.
+    inLine = false
+    ahead = needs(nil)
+  end
 end
-if used + ahead + cost > limit then
-  redis.call('HSET', KEYS[5], proc, cost)
-  keep(ttl, {5})
+local wait = 0
+if granted > 0 then
+  redis.call('HINCRBY', KEYS[1], proc, taken)
+  redis.call('ZADD', KEYS[2], now + ttl, proc)
+  -- The line's keys expire through the heartbeat, which also runs while a process waits.
+  keep(ttl, {1, 2})
+end
+if granted < #ARGV - 5 then
   local soonest = redis.call('ZRANGE', KEYS[2], 0, 1, 'WITHSCORES')
   local next = soonest[1] == proc and soonest[4] or soonest[2]
-  return {-(1 + (next and math.max(0, tonumber(next) - now) or ttl)), rest}
+  wait = next and math.max(0, tonumber(next) - now) or ttl
 end
-redis.call('HINCRBY', KEYS[1], proc, cost)
-redis.call('ZADD', KEYS[2], now + ttl, proc)
-if inLine then
-  redis.call('ZREM', KEYS[3], proc)
-  if ARGV[6] == '1' then redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), proc) else redis.call('HDEL', KEYS[5], proc) end
-end
--- The line's keys expire through the heartbeat, which also runs while a process waits.
-keep(ttl, {1, 2})
-return {1, rest}
+return {granted, rest, wait}
 `,
   5,
 );

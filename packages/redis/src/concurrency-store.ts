@@ -28,6 +28,19 @@ interface KeyState {
   wakes: Set<() => void>;
   /** Wakes the waiters when the next lease may end (set on a refusal while they wait). */
   leaseTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Takes asked for in this turn of the event loop, in order, sent together as one script (see `#flush`). */
+  takes: PendingTake[];
+  /** The limit of those takes (a take with another limit flushes them first). */
+  takesLimit: number;
+  /** Units given back in this turn, sent as one give, and the gives waiting for it. */
+  giving: number;
+  givers: (() => void)[];
+  flushScheduled: boolean;
+}
+
+interface PendingTake {
+  cost: number;
+  settle: (granted: boolean | Error) => void;
 }
 
 /** The units other processes hold on one key, as last heard from Redis (for `used`). */
@@ -61,37 +74,95 @@ export class RedisConcurrency implements ConcurrencyStore {
     });
   }
 
-  async take(key: string, cost: number, limit: number): Promise<boolean> {
+  /**
+   * Takes asked for in one turn of the event loop (a limiter asks for a
+   * window of waiters at once) go to Redis as one script, which grants them in
+   * order and stops at the first that does not fit: one round trip and one
+   * script for the window instead of one each, with the same answers.
+   */
+  take(key: string, cost: number, limit: number): Promise<boolean> {
     const state = this.#state(key);
+    if (state.takes.length > 0 && state.takesLimit !== limit) this.#flush(key, state);
     state.taking++;
-    try {
-      const waiting = state.wakes.size > 0 ? 1 : 0;
-      const [reply, others] = (await this.#run(TAKE, key, [cost, limit, this.#settings.leaseTtlMs, waiting])) as [number, number];
-      this.#hear(key, others);
-      if (reply === 1) state.held += cost;
-      else this.#wakeAtLeaseEnd(key, state, -reply - 1);
-      return reply === 1;
-    } catch (error) {
-      return this.#takeLocally(state, key, cost, limit, error);
-    } finally {
-      state.taking--;
-      this.#beatWhileBusy();
-    }
+    return new Promise<boolean>((resolve, reject) => {
+      state.takes.push({ cost, settle: (granted) => (typeof granted === 'boolean' ? resolve(granted) : reject(granted)) });
+      state.takesLimit = limit;
+      this.#scheduleFlush(key, state);
+    });
   }
 
-  async give(key: string, cost: number): Promise<void> {
+  /** Gives back units; the gives of one turn of the event loop go to Redis as one. */
+  give(key: string, cost: number): Promise<void> | undefined {
     const state = this.#state(key);
     const local = state.local.findLastIndex(([asked]) => asked === cost);
     if (local >= 0) {
       state.localUsed -= state.local.splice(local, 1)[0]![1];
-      return;
+      return undefined;
     }
     state.held -= cost;
-    // A give that does not arrive is corrected by the next heartbeat, which sets the count this process holds.
-    await this.#run(GIVE, key, [cost]).then(
-      (others) => this.#hear(key, others as number),
-      () => undefined,
-    );
+    state.giving += cost;
+    this.#scheduleFlush(key, state);
+    return new Promise<void>((resolve) => state.givers.push(resolve));
+  }
+
+  /**
+   * After the current callbacks and every promise they settle (a tick runs
+   * once the microtask queue is empty), so the takes and gives of one turn
+   * gather; node-redis then writes them in one go.
+   */
+  #scheduleFlush(key: string, state: KeyState): void {
+    if (state.flushScheduled) return;
+    state.flushScheduled = true;
+    process.nextTick(() => this.#flush(key, state));
+  }
+
+  /** Gives first, so the units they free count for the takes sent right behind them. */
+  #flush(key: string, state: KeyState): void {
+    state.flushScheduled = false;
+    if (state.giving > 0) {
+      const units = state.giving;
+      const givers = state.givers;
+      state.giving = 0;
+      state.givers = [];
+      // A give that does not arrive is corrected by the next heartbeat, which sets the count this process holds.
+      void this.#run(GIVE, key, [units]).then(
+        (others) => this.#hear(key, others as number),
+        () => undefined,
+      ).finally(() => {
+        for (const given of givers) given();
+      });
+    }
+    if (state.takes.length > 0) {
+      const takes = state.takes;
+      state.takes = [];
+      void this.#takeAll(key, state, takes, state.takesLimit);
+    }
+  }
+
+  async #takeAll(key: string, state: KeyState, takes: readonly PendingTake[], limit: number): Promise<void> {
+    try {
+      const waiting = state.wakes.size > 0 ? 1 : 0;
+      const costs = takes.map((pending) => pending.cost);
+      const [granted, others, waitMs] = (await this.#run(TAKE, key, [limit, this.#settings.leaseTtlMs, waiting, ...costs])) as [number, number, number];
+      this.#hear(key, others);
+      for (let index = 0; index < granted; index++) state.held += takes[index]!.cost;
+      if (granted < takes.length) this.#wakeAtLeaseEnd(key, state, waitMs);
+      state.taking -= takes.length;
+      for (const [index, pending] of takes.entries()) pending.settle(index < granted);
+    } catch (error) {
+      state.taking -= takes.length;
+      for (const pending of takes) {
+        let outcome: boolean | Error;
+        try {
+          outcome = this.#takeLocally(state, key, pending.cost, limit, error);
+        } catch (refused) {
+          outcome = refused as Error;
+        }
+        pending.settle(outcome);
+      }
+    } finally {
+      this.#beatWhileBusy();
+    }
   }
 
   /**
@@ -181,7 +252,20 @@ export class RedisConcurrency implements ConcurrencyStore {
   #state(key: string): KeyState {
     let state = this.#keys.get(key);
     if (!state) {
-      state = { ...names(this.#settings.prefix, key), held: 0, taking: 0, local: [], localUsed: 0, wakes: new Set(), leaseTimer: undefined };
+      state = {
+        ...names(this.#settings.prefix, key),
+        held: 0,
+        taking: 0,
+        local: [],
+        localUsed: 0,
+        wakes: new Set(),
+        leaseTimer: undefined,
+        takes: [],
+        takesLimit: 0,
+        giving: 0,
+        givers: [],
+        flushScheduled: false,
+      };
       this.#keys.set(key, state);
     }
     return state;

@@ -1,5 +1,6 @@
 import { createClient, ErrorReply } from '@redis/client';
 import { createHash } from 'node:crypto';
+import { Deadlines } from './deadlines.ts';
 
 /** What the store reports about its connection. */
 export type RedisStoreEvent =
@@ -34,8 +35,8 @@ type Client = ReturnType<typeof createClient>;
 
 /**
  * One command connection and one subscriber connection to Redis. Every call
- * is bounded by the command timeout (the first one also by the connect
- * timeout) and fails at once while the connection is down (no offline
+ * is bounded by the command timeout, reply included (the first one also by
+ * the connect timeout) and fails at once while the connection is down (no offline
  * queue), so nothing waits on Redis longer than that. After a
  * failure, calls fail fast for `retryAfterMs` instead of each paying the
  * timeout against a slow Redis; the next call after that tries again.
@@ -43,6 +44,7 @@ type Client = ReturnType<typeof createClient>;
 export class RedisLink {
   readonly #options: LinkOptions;
   readonly #client: Client;
+  readonly #deadlines: Deadlines;
   #subscriber: Client | undefined;
   #connecting: Promise<void> | undefined;
   #connected = false;
@@ -54,6 +56,7 @@ export class RedisLink {
 
   constructor(options: LinkOptions) {
     this.#options = options;
+    this.#deadlines = new Deadlines(options.commandTimeoutMs);
     this.#client = createClient({
       url: options.url,
       disableOfflineQueue: true,
@@ -82,16 +85,8 @@ export class RedisLink {
   async run(script: Script, keys: readonly string[], args: readonly (string | number)[], always = false): Promise<unknown> {
     if (!always && performance.now() < this.#downUntil) throw this.#lastError ?? new Error('Redis is unavailable');
     try {
-      await this.#connect();
-      const tail = [String(script.keys), ...keys, ...args.map(String)];
-      const timeout = this.#options.commandTimeoutMs;
-      let reply: unknown;
-      try {
-        reply = await this.#client.sendCommand(['EVALSHA', script.sha, ...tail], { timeout });
-      } catch (error) {
-        if (!(error instanceof ErrorReply && error.message.startsWith('NOSCRIPT'))) throw error;
-        reply = await this.#client.sendCommand(['EVAL', script.source, ...tail], { timeout });
-      }
+      if (!this.#connected) await this.#connect();
+      const reply = await this.#deadlines.bound(this.#send(script, keys, args));
       if (this.#down) {
         this.#down = false;
         this.#options.onEvent?.({ type: 'redis-up' });
@@ -105,6 +100,17 @@ export class RedisLink {
         this.#options.onEvent?.({ type: 'redis-down', error });
       }
       throw error;
+    }
+  }
+
+  /** By its SHA1 (one round trip, a short command), and by its text once if Redis does not know it yet (first use, or after a restart). */
+  async #send(script: Script, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    const tail = [String(script.keys), ...keys, ...args.map(String)];
+    try {
+      return await this.#client.sendCommand(['EVALSHA', script.sha, ...tail]);
+    } catch (error) {
+      if (!(error instanceof ErrorReply && error.message.startsWith('NOSCRIPT'))) throw error;
+      return await this.#client.sendCommand(['EVAL', script.source, ...tail]);
     }
   }
 

@@ -186,6 +186,33 @@ describe('createRedisStore', () => {
     }
   });
 
+  it('never hangs on a connected Redis that stops answering: the call fails within its command timeout, reply included', async () => {
+    const key = freshKey();
+    const store = processStore({ commandTimeoutMs: 300 });
+    const limiter = new ConcurrencyLimiter({ limit: 4, store, key });
+    (await limiter.acquire()).release();
+    // Redis takes the command and holds it unanswered: a client timeout that stops at the write would wait the pause out.
+    const pauser = createClient({ url: ctx.server.url });
+    await pauser.connect();
+    // The pause ends by itself (an UNPAUSE would wait behind it); the old client timeout would have answered after it.
+    await pauser.sendCommand(['CLIENT', 'PAUSE', '3000', 'ALL']);
+    const error = await limiter.acquire().catch((caught: unknown) => caught);
+    expect(SharedStateUnavailableError.isInstance(error)).toBe(true);
+    expect(String((error as Error).cause)).toContain('did not answer within 300 ms');
+    await pauser.close();
+  });
+
+  it('sends the takes a limiter asks for at once as one script, granted in order up to the limit', async () => {
+    const key = freshKey();
+    const store = processStore();
+    const answers = await Promise.all([1, 2, 1, 1, 1].map((cost) => store.take(key, cost, 4)));
+    // 1 + 2 + 1 fit; the fourth take does not, and the fifth does not overtake it.
+    expect(answers).toEqual([true, true, true, false, false]);
+    expect(await unitsInRedis('router', key)).toEqual({ [store.processId]: '4' });
+    await Promise.all([store.give(key, 2), store.give(key, 1)]);
+    expect(await unitsInRedis('router', key)).toEqual({ [store.processId]: '1' });
+  });
+
   it('reports the units every process holds without waiting on Redis: its own exactly, the others as Redis last said', async () => {
     const key = freshKey();
     const here = processStore();
