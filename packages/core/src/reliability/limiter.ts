@@ -69,7 +69,12 @@ const defaultQueueTimeoutMs = 60_000;
 export interface Slot {
   /** Milliseconds spent in the queue (0 when a slot was free). */
   waitMs: number;
-  release(): void;
+  /**
+   * Gives the units back, at once or after `holdMs`: meanwhile they still count as in use
+   * (`active`, `inUse`). The router holds them after a call ended early, for a server that counts
+   * the request until it has noticed the connection close (see the backend's `abortGraceMs`).
+   */
+  release(holdMs?: number): void;
 }
 
 /** The most takes an asynchronous store is asked for at once. */
@@ -157,11 +162,12 @@ export class ConcurrencyLimiter {
           let released = false;
           resolve({
             waitMs: queued ? performance.now() - queuedAt : 0,
-            release: () => {
+            release: (holdMs) => {
               if (released) return;
               released = true;
-              this.#held -= units;
-              this.#give(units);
+              // Not unref'd: a shared store must get the units back even from a process about to exit.
+              if (holdMs! > 0) setTimeout(() => this.#free(units), holdMs);
+              else this.#free(units);
             },
           });
         },
@@ -185,6 +191,11 @@ export class ConcurrencyLimiter {
     waiter.settle(error);
     this.#watchWhileWaiting();
     this.#drain();
+  }
+
+  #free(units: number): void {
+    this.#held -= units;
+    this.#give(units);
   }
 
   #give(units: number): void {
