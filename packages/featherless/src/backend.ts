@@ -2,7 +2,7 @@ import { ConfigurationError } from '@router/core';
 import { headerValueProblem } from '@router/core/adapter';
 import { createOpenAICompatibleBackend } from '@router/openai-compatible';
 import type { OpenAICompatibleBackend, OpenAICompatibleSettings, RequestOptions } from '@router/openai-compatible';
-import { defaultBaseURL, defaultCapabilities, defaultPlanUnits } from './settings.ts';
+import { defaultAbortGraceMs, defaultBaseURL, defaultCapabilities, defaultPlanUnits } from './settings.ts';
 import type { FeatherlessExtraBody, FeatherlessSettings } from './settings.ts';
 import { unitsForModel } from './units.ts';
 
@@ -14,6 +14,8 @@ export interface FeatherlessPlan {
 export interface FeatherlessBackend extends OpenAICompatibleBackend {
   /** The plan's concurrency units: the limit to give core's concurrency limiter, with `costOf` as the cost. */
   readonly planUnits: number;
+  /** How long a router's limiter keeps the units of a call that ended early (default `defaultAbortGraceMs`). */
+  readonly abortGraceMs: number;
   /** The account's plan (`GET /plan`). */
   getPlan(options?: RequestOptions): Promise<FeatherlessPlan>;
 }
@@ -99,6 +101,7 @@ export function createFeatherlessBackend(settings: FeatherlessSettings = {}): Fe
     capabilities: { ...defaultCapabilities, ...(toolModel ? { tools: true } : {}), ...settings.capabilities },
     ...(toolModel ? { modelCapabilities: (model: string) => ({ tools: toolModel(model) }) } : {}),
     costOf,
+    abortGraceMs: settings.abortGraceMs ?? defaultAbortGraceMs,
     hints: { status: (status, context) => statusHint(status, context.model, planUnits, costOf) },
     fetch: settings.fetch,
     defaultExtraBody: settings.defaultExtraBody,
@@ -108,6 +111,7 @@ export function createFeatherlessBackend(settings: FeatherlessSettings = {}): Fe
   return {
     ...backend,
     planUnits,
+    abortGraceMs: settings.abortGraceMs ?? defaultAbortGraceMs,
     getPlan: (options) => backend.getJSON<FeatherlessPlan>('/plan', options),
   };
 }

@@ -47,6 +47,12 @@ export interface FeatherlessSettings {
   /** Concurrency units of your plan. Default 4. */
   planUnits?: number;
   /**
+   * Milliseconds a router's limiter keeps the units of a call that ended early (aborted, abandoned,
+   * timed out or failed): Featherless counts a request until it has noticed the connection close,
+   * a moment the client cannot see. From 0 to 60,000; default 100 (`defaultAbortGraceMs`).
+   */
+  abortGraceMs?: number;
+  /**
    * Units one request to a model costs, overriding the size rule (up to 15B: 1, up to 34B: 2, larger: 4;
    * no size in the id: 1). A map by exact id, or a function returning undefined to keep the rule.
    */
@@ -78,3 +84,10 @@ export const defaultCapabilities: Readonly<BackendCapabilities> = {
   structuredOutputs: false,
 };
 export const defaultPlanUnits = 4;
+/**
+ * A client's close travels the same path as its next request, and the server
+ * frees the units only once it has noticed the close and cancelled the work:
+ * about one or two steps of its generation loop. An estimate, not a figure
+ * Featherless publishes; raise it if aborts are still followed by 429s.
+ */
+export const defaultAbortGraceMs = 100;
