@@ -70,7 +70,7 @@ export interface Slot {
   /** Milliseconds spent in the queue (0 when a slot was free). */
   waitMs: number;
   /**
-   * Gives the units back, at once or after `holdMs`: meanwhile they still count as in use
+   * Gives the units back, at once or after `holdMs` (and a turn of the event loop): meanwhile they still count as in use
    * (`active`, `inUse`). The router holds them after a call ended early, for a server that counts
    * the request until it has noticed the connection close (see the backend's `abortGraceMs`).
    */
@@ -165,8 +165,7 @@ export class ConcurrencyLimiter {
             release: (holdMs) => {
               if (released) return;
               released = true;
-              // Not unref'd: a shared store must get the units back even from a process about to exit.
-              if (holdMs! > 0) setTimeout(() => this.#free(units), holdMs);
+              if (holdMs! > 0) this.#freeLater(units, holdMs!);
               else this.#free(units);
             },
           });
@@ -191,6 +190,17 @@ export class ConcurrencyLimiter {
     waiter.settle(error);
     this.#watchWhileWaiting();
     this.#drain();
+  }
+
+  /**
+   * Frees `units` once `holdMs` have passed and the event loop has turned once more: a timer
+   * that fires late, after this process was held up (a long task, a pause, a starved CPU), runs
+   * before the I/O that piled up meanwhile has been read, and a server sharing the event loop (a
+   * test's simulator) may not have read the close yet. Not unref'd: a shared store must get the
+   * units back even from a process about to exit.
+   */
+  #freeLater(units: number, holdMs: number): void {
+    setTimeout(() => setTimeout(() => this.#free(units), 0), holdMs);
   }
 
   #free(units: number): void {

@@ -233,7 +233,7 @@ describe('ConcurrencyLimiter', () => {
     held.release(); // idempotent: neither frees the units early nor twice
     await vi.advanceTimersByTimeAsync(49);
     expect([limiter.active, limiter.inUse, limiter.canTake(), order]).toEqual([2, 2, false, []]);
-    await vi.advanceTimersByTimeAsync(1);
+    await vi.advanceTimersByTimeAsync(2); // the grace, then one more turn of the event loop
     expect(order).toEqual(['next']);
     (await waiting).release();
     expect([limiter.active, limiter.inUse]).toEqual([0, 0]);
@@ -350,7 +350,7 @@ describe('limiter on a backend', () => {
     await expect(stream.completion).rejects.toSatisfy((error) => AbortedError.isInstance(error));
     await vi.advanceTimersByTimeAsync(49);
     expect([limiter.active, limiter.queued, next]).toEqual([1, 1, false]);
-    await vi.advanceTimersByTimeAsync(1);
+    await vi.advanceTimersByTimeAsync(2);
     await queued;
     expect([limiter.active, limiter.queued]).toEqual([0, 0]);
   });
@@ -366,11 +366,11 @@ describe('limiter on a backend', () => {
     expect(limiter.active).toBe(0);
     for await (const _ of llm.stream(messages, { model: 'm' })) break;
     expect(limiter.active).toBe(1);
-    await vi.advanceTimersByTimeAsync(50);
+    await vi.advanceTimersByTimeAsync(52);
     expect(limiter.active).toBe(0);
     await expect(llm.generate(messages, { model: 'm' })).rejects.toThrow('down');
     expect(limiter.active).toBe(1);
-    await vi.advanceTimersByTimeAsync(50);
+    await vi.advanceTimersByTimeAsync(52);
     expect(limiter.active).toBe(0);
   });
 
@@ -387,7 +387,7 @@ describe('limiter on a backend', () => {
     });
     await expect(router.generate(messages, { model: 'pool' })).rejects.toThrow('down');
     expect(limiter.active).toBe(1);
-    await vi.advanceTimersByTimeAsync(50);
+    await vi.advanceTimersByTimeAsync(52);
     expect(limiter.active).toBe(0);
   });
 
