@@ -49,7 +49,7 @@ export interface FeatherlessSettings {
   /**
    * Milliseconds a router's limiter keeps the units of a call that ended early (aborted, abandoned,
    * timed out or failed): Featherless counts a request until it has noticed the connection close,
-   * a moment the client cannot see. From 0 to 60,000; default 100 (`defaultAbortGraceMs`).
+   * a moment the client cannot see. From 0 to 60,000; default 250 (`defaultAbortGraceMs`).
    */
   abortGraceMs?: number;
   /**
@@ -85,9 +85,11 @@ export const defaultCapabilities: Readonly<BackendCapabilities> = {
 };
 export const defaultPlanUnits = 4;
 /**
- * A client's close travels the same path as its next request, and the server
- * frees the units only once it has noticed the close and cancelled the work:
- * about one or two steps of its generation loop. An estimate, not a figure
+ * A client's close travels the same way as its next request, and the server
+ * frees the units only once it has noticed the close and stopped the work,
+ * which an inference server checks between steps of its generation loop: a
+ * step of a large model at 10 to 20 tokens a second takes 50 to 100 ms. An
+ * estimate with room for a few such steps and a proxy, not a figure
  * Featherless publishes; raise it if aborts are still followed by 429s.
  */
-export const defaultAbortGraceMs = 100;
+export const defaultAbortGraceMs = 250;

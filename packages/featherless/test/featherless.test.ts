@@ -130,9 +130,9 @@ describe('plan concurrency', () => {
     expect(byFunction.planUnits).toBe(4);
   });
 
-  it('declares how long a limiter keeps the units of a call that ended early: 100 ms unless set', () => {
+  it('declares how long a limiter keeps the units of a call that ended early: 250 ms unless set', () => {
     expect(createFeatherlessBackend().abortGraceMs).toBe(defaultAbortGraceMs);
-    expect(defaultAbortGraceMs).toBe(100);
+    expect(defaultAbortGraceMs).toBe(250);
     expect(createFeatherlessBackend({ abortGraceMs: 0 }).abortGraceMs).toBe(0);
     expect(() => createFeatherlessBackend({ abortGraceMs: Number.POSITIVE_INFINITY })).toThrow(/featherless: abortGraceMs must be a number of milliseconds from 0 to 60000/);
   });
