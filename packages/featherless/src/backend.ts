@@ -65,6 +65,7 @@ function statusHint(status: number, model: string, planUnits: number, costOf: (m
 export function createFeatherlessBackend(settings: FeatherlessSettings = {}): FeatherlessBackend {
   const name = settings.name ?? 'featherless';
   const planUnits = settings.planUnits ?? defaultPlanUnits;
+  const abortGraceMs = settings.abortGraceMs ?? defaultAbortGraceMs;
   const problems: string[] = [];
   if (!isPositiveInteger(planUnits)) problems.push(`${name}: planUnits must be a positive integer (got ${String(planUnits)}).`);
   const { unitCost } = settings;
@@ -101,7 +102,7 @@ export function createFeatherlessBackend(settings: FeatherlessSettings = {}): Fe
     capabilities: { ...defaultCapabilities, ...(toolModel ? { tools: true } : {}), ...settings.capabilities },
     ...(toolModel ? { modelCapabilities: (model: string) => ({ tools: toolModel(model) }) } : {}),
     costOf,
-    abortGraceMs: settings.abortGraceMs ?? defaultAbortGraceMs,
+    abortGraceMs,
     hints: { status: (status, context) => statusHint(status, context.model, planUnits, costOf) },
     fetch: settings.fetch,
     defaultExtraBody: settings.defaultExtraBody,
@@ -111,7 +112,7 @@ export function createFeatherlessBackend(settings: FeatherlessSettings = {}): Fe
   return {
     ...backend,
     planUnits,
-    abortGraceMs: settings.abortGraceMs ?? defaultAbortGraceMs,
+    abortGraceMs,
     getPlan: (options) => backend.getJSON<FeatherlessPlan>('/plan', options),
   };
 }

@@ -70,9 +70,10 @@ export interface Slot {
   /** Milliseconds spent in the queue (0 when a slot was free). */
   waitMs: number;
   /**
-   * Gives the units back, at once or after `holdMs` (and a turn of the event loop): meanwhile they still count as in use
-   * (`active`, `inUse`). The router holds them after a call ended early, for a server that counts
-   * the request until it has noticed the connection close (see the backend's `abortGraceMs`).
+   * Gives the units back, at once or after `holdMs` (a finite number of milliseconds) and one more
+   * turn of the event loop: meanwhile they still count as in use (`active`, `inUse`). The router
+   * holds them after a call ended early, for a server that counts the request until it has noticed
+   * the connection close (see the backend's `abortGraceMs`).
    */
   release(holdMs?: number): void;
 }
