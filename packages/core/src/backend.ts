@@ -92,6 +92,12 @@ export interface BackendDefinition {
   timeoutHint?: string;
   /** What one request to `model` costs a concurrency limiter (Featherless plan units). Default 1. */
   costOf?(model: string): number;
+  /**
+   * How long a limiter keeps a call's units after the call ended early (aborted, abandoned, timed
+   * out or failed): the server may count the request until it has noticed the connection close,
+   * which the client cannot observe. Default: none (given back at once).
+   */
+  abortGraceMs?: number;
 }
 
 /** Per-operation budgets of a backend, in milliseconds. */
@@ -120,6 +126,8 @@ export interface Backend extends LLMClient {
   readonly capabilities: BackendCapabilities;
   /** What one request to `model` costs a concurrency limiter. */
   costOf(model: string): number;
+  /** How long a limiter keeps the units of a call that ended early (see `BackendDefinition`). */
+  readonly abortGraceMs?: number;
 }
 
 const defaultCapabilities: BackendCapabilities = {
@@ -184,6 +192,7 @@ export function createBackend(definition: BackendDefinition): Backend {
     name,
     capabilities,
     costOf: (model) => definition.costOf?.(model) ?? 1,
+    ...(definition.abortGraceMs && { abortGraceMs: definition.abortGraceMs }),
 
     async generate(messages, rawOptions) {
       validateCall(messages, rawOptions);

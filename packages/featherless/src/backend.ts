@@ -2,7 +2,7 @@ import { ConfigurationError } from '@router/core';
 import { headerValueProblem } from '@router/core/adapter';
 import { createOpenAICompatibleBackend } from '@router/openai-compatible';
 import type { OpenAICompatibleBackend, OpenAICompatibleSettings, RequestOptions } from '@router/openai-compatible';
-import { defaultBaseURL, defaultCapabilities, defaultPlanUnits } from './settings.ts';
+import { defaultAbortGraceMs, defaultBaseURL, defaultCapabilities, defaultPlanUnits } from './settings.ts';
 import type { FeatherlessExtraBody, FeatherlessSettings } from './settings.ts';
 import { unitsForModel } from './units.ts';
 
@@ -14,6 +14,8 @@ export interface FeatherlessPlan {
 export interface FeatherlessBackend extends OpenAICompatibleBackend {
   /** The plan's concurrency units: the limit to give core's concurrency limiter, with `costOf` as the cost. */
   readonly planUnits: number;
+  /** How long a router's limiter keeps the units of a call that ended early (default `defaultAbortGraceMs`). */
+  readonly abortGraceMs: number;
   /** The account's plan (`GET /plan`). */
   getPlan(options?: RequestOptions): Promise<FeatherlessPlan>;
 }
@@ -63,6 +65,7 @@ function statusHint(status: number, model: string, planUnits: number, costOf: (m
 export function createFeatherlessBackend(settings: FeatherlessSettings = {}): FeatherlessBackend {
   const name = settings.name ?? 'featherless';
   const planUnits = settings.planUnits ?? defaultPlanUnits;
+  const abortGraceMs = settings.abortGraceMs ?? defaultAbortGraceMs;
   const problems: string[] = [];
   if (!isPositiveInteger(planUnits)) problems.push(`${name}: planUnits must be a positive integer (got ${String(planUnits)}).`);
   const { unitCost } = settings;
@@ -99,6 +102,7 @@ export function createFeatherlessBackend(settings: FeatherlessSettings = {}): Fe
     capabilities: { ...defaultCapabilities, ...(toolModel ? { tools: true } : {}), ...settings.capabilities },
     ...(toolModel ? { modelCapabilities: (model: string) => ({ tools: toolModel(model) }) } : {}),
     costOf,
+    abortGraceMs,
     hints: { status: (status, context) => statusHint(status, context.model, planUnits, costOf) },
     fetch: settings.fetch,
     defaultExtraBody: settings.defaultExtraBody,
@@ -108,6 +112,7 @@ export function createFeatherlessBackend(settings: FeatherlessSettings = {}): Fe
   return {
     ...backend,
     planUnits,
+    abortGraceMs,
     getPlan: (options) => backend.getJSON<FeatherlessPlan>('/plan', options),
   };
 }

@@ -47,6 +47,12 @@ export interface FeatherlessSettings {
   /** Concurrency units of your plan. Default 4. */
   planUnits?: number;
   /**
+   * Milliseconds a router's limiter keeps the units of a call that ended early (aborted, abandoned,
+   * timed out or failed): Featherless counts a request until it has noticed the connection close,
+   * a moment the client cannot see. From 0 to 60,000; default 250 (`defaultAbortGraceMs`).
+   */
+  abortGraceMs?: number;
+  /**
    * Units one request to a model costs, overriding the size rule (up to 15B: 1, up to 34B: 2, larger: 4;
    * no size in the id: 1). A map by exact id, or a function returning undefined to keep the rule.
    */
@@ -78,3 +84,12 @@ export const defaultCapabilities: Readonly<BackendCapabilities> = {
   structuredOutputs: false,
 };
 export const defaultPlanUnits = 4;
+/**
+ * A client's close travels the same way as its next request, and the server
+ * frees the units only once it has noticed the close and stopped the work,
+ * which an inference server checks between steps of its generation loop: a
+ * step of a large model at 10 to 20 tokens a second takes 50 to 100 ms. An
+ * estimate with room for a few such steps and a proxy, not a figure
+ * Featherless publishes; raise it if aborts are still followed by 429s.
+ */
+export const defaultAbortGraceMs = 250;

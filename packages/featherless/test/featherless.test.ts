@@ -5,7 +5,7 @@ import type { Message } from '@router/core';
 import { startSimulator } from '@router/testing';
 import type { LoggedRequest, Simulator } from '@router/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createFeatherlessBackend, parameterBillions, unitsForModel } from '../src/index.ts';
+import { createFeatherlessBackend, defaultAbortGraceMs, parameterBillions, unitsForModel } from '../src/index.ts';
 import type { FeatherlessCallOptions } from '../src/index.ts';
 
 const messages: Message[] = [{ role: 'user', content: 'Say hello to the café.' }];
@@ -128,6 +128,13 @@ describe('plan concurrency', () => {
     expect(byFunction.costOf('my-org/anything')).toBe(3);
     expect(byFunction.costOf('Qwen/Qwen2.5-32B-Instruct')).toBe(2);
     expect(byFunction.planUnits).toBe(4);
+  });
+
+  it('declares how long a limiter keeps the units of a call that ended early: 250 ms unless set', () => {
+    expect(createFeatherlessBackend().abortGraceMs).toBe(defaultAbortGraceMs);
+    expect(defaultAbortGraceMs).toBe(250);
+    expect(createFeatherlessBackend({ abortGraceMs: 0 }).abortGraceMs).toBe(0);
+    expect(() => createFeatherlessBackend({ abortGraceMs: Number.POSITIVE_INFINITY })).toThrow(/featherless: abortGraceMs must be a number of milliseconds from 0 to 60000/);
   });
 
   it('rejects a bad plan or cost setting at construction, listing every problem', () => {

@@ -57,6 +57,9 @@ export interface OpenAICompatibleBackend extends Backend {
   getJSON<T = unknown>(path: string, options?: RequestOptions): Promise<T>;
 }
 
+/** Longer than this, a grace would strand a limiter's units after every abort: more likely a mistake than a server's pace. */
+const maxAbortGraceMs = 60_000;
+
 const maxTokensFields: readonly unknown[] = ['max_tokens', 'max_completion_tokens'] satisfies MaxTokensField[];
 const reasoningFields: readonly unknown[] = ['reasoning_effort', 'reasoning'] satisfies ReasoningField[];
 
@@ -94,6 +97,10 @@ export function checkSettings(settings: OpenAICompatibleSettings<object>): strin
   }
   if (settings.modelCapabilities !== undefined && typeof settings.modelCapabilities !== 'function') {
     problems.push(`${label}: modelCapabilities must be a function of the model id.`);
+  }
+  const grace = settings.abortGraceMs;
+  if (grace !== undefined && !(typeof grace === 'number' && grace >= 0 && grace <= maxAbortGraceMs)) {
+    problems.push(`${label}: abortGraceMs must be a number of milliseconds from 0 to ${maxAbortGraceMs} (got ${String(grace)}).`);
   }
   if (settings.reasoningField !== undefined && !reasoningFields.includes(settings.reasoningField)) {
     problems.push(`${label}: reasoningField must be "reasoning_effort" or "reasoning" (got ${JSON.stringify(settings.reasoningField)}).`);
@@ -148,6 +155,7 @@ export function createOpenAICompatibleBackend<ExtraBody extends object = Record<
     ...(settings.defaults ? { defaults: settings.defaults } : {}),
     ...(settings.timeoutHint ? { timeoutHint: settings.timeoutHint } : {}),
     ...(settings.costOf ? { costOf: settings.costOf } : {}),
+    ...(settings.abortGraceMs ? { abortGraceMs: settings.abortGraceMs } : {}),
     mapError,
 
     async generate(call) {

@@ -85,6 +85,12 @@ export interface OpenAICompatibleSettings<ExtraBody extends object = Record<stri
   timeoutHint?: string;
   /** What one request to `model` costs a concurrency limiter. Default 1. */
   costOf?: (model: string) => number;
+  /**
+   * Milliseconds a router's limiter keeps the units of a call that ended early (aborted, abandoned,
+   * timed out or failed), for a server that counts a request until it has noticed its connection
+   * close. From 0 to 60,000; default 0 (given back at once).
+   */
+  abortGraceMs?: number;
   /** Tried before the built-in error mapping; return undefined to fall through to it. */
   mapError?: (error: unknown, context: ErrorContext) => RouterError | undefined;
   hints?: ErrorHints;

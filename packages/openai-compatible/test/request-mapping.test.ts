@@ -178,7 +178,7 @@ describe('reasoning and max tokens', () => {
   it('reports unknown field settings at construction', () => {
     const error = (() => {
       try {
-        backend({ maxTokensField: 'maxTokens' as never, reasoningField: 'thinking' as never });
+        backend({ maxTokensField: 'maxTokens' as never, reasoningField: 'thinking' as never, abortGraceMs: -1 });
       } catch (e) {
         return e;
       }
@@ -186,7 +186,13 @@ describe('reasoning and max tokens', () => {
     expect(ConfigurationError.isInstance(error)).toBe(true);
     expect((error as ConfigurationError).problems).toEqual([
       'compat: maxTokensField must be "max_tokens" or "max_completion_tokens" (got "maxTokens").',
+      'compat: abortGraceMs must be a number of milliseconds from 0 to 60000 (got -1).',
       'compat: reasoningField must be "reasoning_effort" or "reasoning" (got "thinking").',
     ]);
+  });
+
+  it("declares abortGraceMs to core's limiter: none by default, the setting when given", () => {
+    expect(backend().abortGraceMs).toBeUndefined();
+    expect(backend({ abortGraceMs: 250 }).abortGraceMs).toBe(250);
   });
 });

@@ -119,7 +119,8 @@ async function enter(call: Call, link: ChainLink, attempt: number): Promise<Leas
   return (error) => {
     if (ended) return;
     ended = true;
-    slot?.release();
+    // A call that ended early may still count on the server until it has seen the connection close.
+    slot?.release(error && (link.client as Partial<Backend>).abortGraceMs);
     leaveBreaker(error === undefined || (breaker?.isFailure(error) ? false : undefined));
     if (call.listeners.length) report(call, link, { type: 'attempt-end', attempt, durationMs: performance.now() - started, ...(error && { error }) });
   };

@@ -69,7 +69,13 @@ const defaultQueueTimeoutMs = 60_000;
 export interface Slot {
   /** Milliseconds spent in the queue (0 when a slot was free). */
   waitMs: number;
-  release(): void;
+  /**
+   * Gives the units back, at once or after `holdMs` (a finite number of milliseconds) and one more
+   * turn of the event loop: meanwhile they still count as in use (`active`, `inUse`). The router
+   * holds them after a call ended early, for a server that counts the request until it has noticed
+   * the connection close (see the backend's `abortGraceMs`).
+   */
+  release(holdMs?: number): void;
 }
 
 /** The most takes an asynchronous store is asked for at once. */
@@ -157,11 +163,11 @@ export class ConcurrencyLimiter {
           let released = false;
           resolve({
             waitMs: queued ? performance.now() - queuedAt : 0,
-            release: () => {
+            release: (holdMs) => {
               if (released) return;
               released = true;
-              this.#held -= units;
-              this.#give(units);
+              if (holdMs! > 0) this.#freeLater(units, holdMs!);
+              else this.#free(units);
             },
           });
         },
@@ -185,6 +191,22 @@ export class ConcurrencyLimiter {
     waiter.settle(error);
     this.#watchWhileWaiting();
     this.#drain();
+  }
+
+  /**
+   * Frees `units` once `holdMs` have passed and the event loop has turned once more: a timer
+   * that fires late, after this process was held up (a long task, a pause, a starved CPU), runs
+   * before the I/O that piled up meanwhile has been read, and a server sharing the event loop (a
+   * test's simulator) may not have read the close yet. Not unref'd: a shared store must get the
+   * units back even from a process about to exit.
+   */
+  #freeLater(units: number, holdMs: number): void {
+    setTimeout(() => setTimeout(() => this.#free(units), 0), holdMs);
+  }
+
+  #free(units: number): void {
+    this.#held -= units;
+    this.#give(units);
   }
 
   #give(units: number): void {

@@ -92,11 +92,12 @@ function measured(client: LLMClient, state: DeploymentState): LLMClient {
     if (firstChunkMs !== undefined) state.ttftMs = average(state.ttftMs, firstChunkMs);
     noteSuccess(completion.usage);
   };
-  const { costOf } = client as Partial<Backend>;
+  const { costOf, abortGraceMs } = client as Partial<Backend>;
   return {
     name: client.name,
-    // The chain asks a backend what a call costs its limiter.
+    // The chain asks a backend what a call costs its limiter, and how long an aborted call still counts.
     ...(costOf && { costOf: costOf.bind(client) }),
+    ...(abortGraceMs && { abortGraceMs }),
     generate: (messages, options) => client.generate(messages, options).then(onTotal),
     embed: (input, options) => client.embed(input, options).then(onTotal),
     stream(messages, options) {

@@ -1,7 +1,8 @@
 import { getEventListeners } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AbortedError, BackendError, createRouter, QueueFullError, TimeoutError, type RouterEvent } from '../../src/index.ts';
 import { CircuitBreaker, ConcurrencyLimiter, createMemoryStore, type ConcurrencyStore, type Slot, withReliability } from '../../src/reliability.ts';
+import { alias } from '../../src/routing.ts';
 import { messages, scriptedBackend, unhandledRejectionsDuring } from './scripted-backend.ts';
 
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -15,6 +16,10 @@ function track(limiter: ConcurrencyLimiter, label: string, order: string[], cost
     return slot;
   });
 }
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('ConcurrencyLimiter', () => {
   it('grants slots first come, first served', async () => {
@@ -218,6 +223,22 @@ describe('ConcurrencyLimiter', () => {
     slot.release();
   });
 
+  it('a release with holdMs keeps the units in use until it has passed, then lets the next waiter in', async () => {
+    vi.useFakeTimers();
+    const limiter = new ConcurrencyLimiter({ limit: 2 });
+    const held = await limiter.acquire(2);
+    const order: string[] = [];
+    const waiting = track(limiter, 'next', order);
+    held.release(50);
+    held.release(); // idempotent: neither frees the units early nor twice
+    await vi.advanceTimersByTimeAsync(49);
+    expect([limiter.active, limiter.inUse, limiter.canTake(), order]).toEqual([2, 2, false, []]);
+    await vi.advanceTimersByTimeAsync(2); // the grace, then one more turn of the event loop
+    expect(order).toEqual(['next']);
+    (await waiting).release();
+    expect([limiter.active, limiter.inUse]).toEqual([0, 0]);
+  });
+
   it('a failing store fails the waiting call, not the process', async () => {
     const broken: ConcurrencyStore = {
       take: () => Promise.reject(new Error('store unreachable')),
@@ -312,6 +333,62 @@ describe('limiter on a backend', () => {
     expect(limiter.active).toBe(0);
     expect(backend.calls[0]!.call.signal.aborted).toBe(true);
     await expect(iterator.next()).rejects.toMatchObject({ code: 'aborted' });
+  });
+
+  it("keeps the units of a call that ended early for the backend's abortGraceMs, and settles the call at once", async () => {
+    vi.useFakeTimers();
+    const limiter = new ConcurrencyLimiter({ limit: 1 });
+    const backend = scriptedBackend({ reply: 'one two three ', abortGraceMs: 50, step: { chunkDelayMs: 10_000 } });
+    const llm = withReliability(backend, { limiter });
+    const controller = new AbortController();
+    const stream = llm.stream(messages, { model: 'm', signal: controller.signal });
+    await stream[Symbol.asyncIterator]().next();
+    let next = false;
+    const queued = llm.generate(messages, { model: 'm' }).then(() => (next = true));
+    controller.abort();
+    // The caller hears of the abort at once; the server may count the request until it sees the close.
+    await expect(stream.completion).rejects.toSatisfy((error) => AbortedError.isInstance(error));
+    await vi.advanceTimersByTimeAsync(49);
+    expect([limiter.active, limiter.queued, next]).toEqual([1, 1, false]);
+    await vi.advanceTimersByTimeAsync(2);
+    await queued;
+    expect([limiter.active, limiter.queued]).toEqual([0, 0]);
+  });
+
+  it('keeps the units of an abandoned stream and of a failed call for the grace; a completed call gives them back at once', async () => {
+    vi.useFakeTimers();
+    const limiter = new ConcurrencyLimiter({ limit: 1 });
+    const backend = scriptedBackend({ reply: 'one two three ', abortGraceMs: 50, script: [{}, {}, {}, { error: new BackendError('down', { backend: 'scripted' }) }] });
+    const llm = withReliability(backend, { limiter });
+    await llm.generate(messages, { model: 'm' });
+    expect(limiter.active).toBe(0);
+    await llm.stream(messages, { model: 'm' }).collect();
+    expect(limiter.active).toBe(0);
+    for await (const _ of llm.stream(messages, { model: 'm' })) break;
+    expect(limiter.active).toBe(1);
+    await vi.advanceTimersByTimeAsync(52);
+    expect(limiter.active).toBe(0);
+    await expect(llm.generate(messages, { model: 'm' })).rejects.toThrow('down');
+    expect(limiter.active).toBe(1);
+    await vi.advanceTimersByTimeAsync(52);
+    expect(limiter.active).toBe(0);
+  });
+
+  it("keeps the grace when the backend serves as one of an alias's deployments", async () => {
+    vi.useFakeTimers();
+    const limiter = new ConcurrencyLimiter({ limit: 1 });
+    const down = (): BackendError => new BackendError('down', { backend: 'scripted' });
+    const backend = scriptedBackend({ abortGraceMs: 50, script: [{ error: down() }, { error: down() }] });
+    const router = createRouter({
+      backends: { scripted: backend },
+      reliability: { scripted: { limiter } },
+      aliases: { pool: alias({ deployments: [{ backend: 'scripted', model: 'm1' }, { backend: 'scripted', model: 'm2' }] }) },
+      timingLog: false,
+    });
+    await expect(router.generate(messages, { model: 'pool' })).rejects.toThrow('down');
+    expect(limiter.active).toBe(1);
+    await vi.advanceTimersByTimeAsync(52);
+    expect(limiter.active).toBe(0);
   });
 
   it('rejects queued callers promptly when they abort, and frees slots of aborted calls in flight', async () => {

@@ -21,6 +21,7 @@ export interface ScriptedOptions {
   /** The reply text; streamed as one chunk per word (with its trailing space). */
   reply?: string;
   costOf?: (model: string) => number;
+  abortGraceMs?: number;
   /** Applied to every call that has no scripted step. */
   step?: Step;
 }
@@ -86,6 +87,7 @@ export function scriptedBackend(options: ScriptedOptions = {}): Scripted {
     name,
     capabilities: { embeddings: true },
     ...(options.costOf && { costOf: options.costOf }),
+    ...(options.abortGraceMs && { abortGraceMs: options.abortGraceMs }),
     async generate(call) {
       try {
         const step = await begin(call);
