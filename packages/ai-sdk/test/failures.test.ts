@@ -44,7 +44,7 @@ describe.each(aiVersions)('%s', (_name, ai) => {
     expect(parts.at(-1)).toMatchObject({ type: 'finish', finishReason: 'error' });
   });
 
-  it('an abort in the middle of a stream ends it, frees the limiter slot, and keeps what arrived', async () => {
+  it('an abort in the middle of a stream ends it, frees the limiter units, and keeps what arrived', async () => {
     const { sim, provider, limiter } = setup();
     sim.addFault({ fault: { kind: 'stall', phase: 'between-chunks', afterChunks: 2, ms: 60_000 }, dialect: 'featherless' });
     const controller = new AbortController();
@@ -65,7 +65,8 @@ describe.each(aiVersions)('%s', (_name, ai) => {
     expect(aborted).toBe(true);
     expect(types).toContain('abort');
     expect(text.split(' ').length).toBeGreaterThan(2);
-    expect([limiter.active, limiter.queued]).toEqual([0, 0]);
+    // Featherless keeps an aborted call's units for its abortGraceMs (the server counts it until it notices the close), then frees them.
+    await expect.poll(() => [limiter.active, limiter.queued], { timeout: 10_000 }).toEqual([0, 0]);
   });
 
   it('errors map to the AI SDK classes: the status, isRetryable and the router error as the cause', async () => {
