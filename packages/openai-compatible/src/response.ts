@@ -98,17 +98,7 @@ export interface WireChunk {
 
 const ended: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
-/** Aborts the SDK stream's request, body read included, when `signal` fires (at once if it has). */
-function abortWith(signal: AbortSignal, stream: AsyncIterable<WireChunk>): void {
-  const controller = (stream as { controller?: AbortController }).controller;
-  if (!controller) return;
-  if (signal.aborted) controller.abort(signal.reason);
-  else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
-}
-
 export interface StreamPartsOptions {
-  /** Aborts the SDK's stream (its `controller`) when it fires: the call's signal, when the SDK was not handed it. */
-  abortOn?: AbortSignal | undefined;
   /** Default true; false drops reasoning deltas (the call asked for `reasoning.exclude`). */
   keepReasoning?: boolean;
 }
@@ -135,7 +125,7 @@ export interface StreamPartsOptions {
  */
 export function toStreamParts(
   chunks: AsyncIterable<WireChunk> | Promise<AsyncIterable<WireChunk>>,
-  { abortOn, keepReasoning = true }: StreamPartsOptions = {},
+  { keepReasoning = true }: StreamPartsOptions = {},
 ): AsyncIterableIterator<StreamPart, undefined> {
   let source: AsyncIterator<WireChunk> | undefined;
   let opening: Promise<AsyncIterator<WireChunk>> | undefined;
@@ -194,10 +184,7 @@ export function toStreamParts(
     next: () => {
       if (queued) return Promise.resolve(handOutQueued());
       if (source) return source.next().then(read);
-      opening ??= Promise.resolve(chunks).then((opened) => {
-        if (abortOn) abortWith(abortOn, opened);
-        return (source = opened[Symbol.asyncIterator]());
-      });
+      opening ??= Promise.resolve(chunks).then((opened) => (source = opened[Symbol.asyncIterator]()));
       return opening.then((opened) => opened.next()).then(read);
     },
     return: async () => {
