@@ -86,7 +86,15 @@ const maxRedirects = 20;
 const bodyHeaders = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
 const credentialHeaders = ['authorization', 'proxy-authorization', 'cookie'];
 
-/** One request; resolves at the response's headers. The signal keeps watching the body until it closes. */
+/** Socket errors that mean a kept-alive connection was already closed by the server when it was reused. */
+const staleSocketCodes: ReadonlySet<string | undefined> = new Set(['ECONNRESET', 'EPIPE']);
+
+/**
+ * One request; resolves at the response's headers. The signal keeps watching the body until it closes.
+ * A request that fails on a reused keep-alive connection before any answer is sent once more, on
+ * another: the server closed that connection as it went idle (its keep-alive timeout), so the request
+ * never reached it (Node's documentation advises exactly this). A fresh connection's failure is final.
+ */
 function exchange(
   url: URL,
   method: string,
@@ -94,6 +102,7 @@ function exchange(
   body: string | Uint8Array | null | undefined,
   agent: HttpAgent,
   signal: AbortSignal | undefined,
+  retryStale = true,
 ): Promise<IncomingMessage> {
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -108,9 +117,13 @@ function exchange(
     };
     const stopWatching = (): void => signal?.removeEventListener('abort', onAbort);
     signal?.addEventListener('abort', onAbort, { once: true });
-    req.once('error', (error) => {
+    // `on`, not `once`: a socket may report more than one error, and an unheard one would crash the process.
+    req.on('error', (error: NodeJS.ErrnoException) => {
       stopWatching();
-      reject(signal?.aborted ? abortReason(signal) : error);
+      if (signal?.aborted) reject(abortReason(signal));
+      else if (message === undefined && retryStale && req.reusedSocket && staleSocketCodes.has(error.code)) {
+        resolve(exchange(url, method, headers, body, agent, signal, false));
+      } else reject(error);
     });
     req.once('response', (incoming) => {
       message = incoming;

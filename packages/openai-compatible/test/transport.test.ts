@@ -115,6 +115,21 @@ describe('httpFetch', () => {
     ]);
   });
 
+  it('sends a request once more when a reused connection turns out closed before any answer', async () => {
+    const requestsPerSocket = new Map<unknown, number>();
+    const url = await serve((req, res) => {
+      const count = (requestsPerSocket.get(req.socket) ?? 0) + 1;
+      requestsPerSocket.set(req.socket, count);
+      // The second request on a kept-alive connection finds it closed, as at a server's keep-alive timeout.
+      if (count === 2) req.socket.destroy();
+      else res.end('ok');
+    });
+    const fetch = httpFetch();
+    expect(await (await fetch(url)).text()).toBe('ok');
+    expect(await (await fetch(url)).text()).toBe('ok');
+    expect([...requestsPerSocket.values()]).toEqual([2, 1]);
+  });
+
   it('rejects with the signal’s reason when aborted before the answer', async () => {
     const url = await serve(() => {});
     const controller = new AbortController();
