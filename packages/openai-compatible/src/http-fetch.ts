@@ -35,9 +35,9 @@ export function takeRawBody(response: Response): RawBody | undefined {
 /**
  * A `fetch` on `node:http`, for the `openai` SDK: one keep-alive agent per
  * backend with at most `maxConnections` sockets to a server. Node's global
- * fetch spends most of a small call's CPU on its own objects (a `Request`,
- * `Headers` lists, web streams per body, an abort signal chain) and about
- * 150 KB per open response; here a request is a `node:http` request, and a
+ * fetch spends much of a small call's CPU on its own objects (a `Request`,
+ * `Headers` lists, web streams per body, an abort signal chain), and the
+ * garbage they leave; here a request is a `node:http` request, and a
  * streamed body is read from the socket's stream without web streams (see
  * `takeRawBody`). The `Response` it returns is a real one: its web body is
  * built only when something reads it (the SDK's error path, a non-streamed
