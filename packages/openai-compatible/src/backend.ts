@@ -19,8 +19,9 @@ import type { MaxTokensField, ModelInfo, OpenAICompatibleSettings, ReasoningFiel
 /**
  * Whether the SDK needs the call's signal: the caller can abort, or a stream
  * time limit can fire before the response's headers. Handing the SDK a signal
- * costs CPU on every chunk, so a call bounded only by its deadline goes
- * without one: the SDK's own timeout, set to the deadline, covers the wait for
+ * costs CPU on every request (it composes it with its own through
+ * `AbortSignal.any`), so a call bounded only by its deadline goes without
+ * one: the SDK's own timeout, set to the deadline, covers the wait for
  * the headers, and the body's reader (`eventChunks`, `responseBody`) listens
  * to the call's signal itself.
  */

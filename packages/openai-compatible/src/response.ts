@@ -104,7 +104,7 @@ export interface StreamPartsOptions {
 }
 
 /**
- * Turns SDK chunks (or the promise of them) into core's stream parts. The
+ * Turns wire chunks (`eventChunks`, or the promise of them) into core's stream parts. The
  * finish part is held back until the stream ends, because usage may come in
  * a later chunk. Once a finish reason has arrived, later chunks only
  * contribute usage: some servers (mlx-omni-server) repeat the finish chunk,
@@ -115,8 +115,8 @@ export interface StreamPartsOptions {
  * a generator layer costs about five times as much per chunk (its resume,
  * its `await` and its `yield` each take a turn of the microtask queue), and
  * the bench profiled this converter at 0.85 µs of every chunk's cost with 256
- * streams in flight. Ending the iterator early ends the SDK's, which aborts
- * the request.
+ * streams in flight. Ending the iterator early ends the chunk reader, which
+ * closes the connection.
  *
  * A delta with only text costs what it did before tools existed: three
  * property reads decide it carries nothing else. Reasoning and tool-call
@@ -154,8 +154,8 @@ export function toStreamParts(
       return { done: false, value: finish };
     }
     const chunk = result.value;
-    // The SDK throws for an event with an `error` key, not for a flat `{"object": "error", message, code}`:
-    // thrown the same way, it is mapped the same way.
+    // The chunk reader throws, as the SDK does, for an event with an `error` key, not for a flat
+    // `{"object": "error", message, code}`: thrown the same way, it is mapped the same way.
     if (chunk.object === 'error') throw new APIError(undefined, chunk, undefined, undefined);
     if (chunk.model) model = chunk.model;
     if (chunk.usage) usage = toUsage(chunk.usage);
