@@ -2,10 +2,13 @@ import { BackendError, CallScope, ConfigurationError, RouterError } from '@route
 import { createBackend, headerProblems } from '@router/core/adapter';
 import type { Backend, BackendCall, BackendCapabilities, BackendEmbedCall, ErrorContext } from '@router/core';
 import type OpenAI from 'openai';
-import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, EmbeddingCreateParams } from 'openai/resources';
+import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, CreateEmbeddingResponse, EmbeddingCreateParams } from 'openai/resources';
 import { baseURLProblem, lazyClient, sdkTimeout } from './client.ts';
+import { eventChunks } from './event-chunks.ts';
+import { responseBody } from './response-body.ts';
 import { embedEach, type EmbeddedPart } from './embed-each.ts';
 import { errorInResponse, mapSdkError, type ErrorMappingContext } from './errors.ts';
+import { defaultMaxConnections } from './http-fetch.ts';
 import { helperURL } from './helper-url.ts';
 import { refuseForModel } from './model-capabilities.ts';
 import { chatBody, embedBody, reservedChatFields, reservedFieldIn } from './request.ts';
@@ -16,9 +19,11 @@ import type { MaxTokensField, ModelInfo, OpenAICompatibleSettings, ReasoningFiel
 /**
  * Whether the SDK needs the call's signal: the caller can abort, or a stream
  * time limit can fire before the response's headers. Handing the SDK a signal
- * costs CPU on every chunk, so a call bounded only by its deadline goes
- * without one: the SDK's own timeout, set to the deadline, covers the wait for
- * the headers, and a stream's body is cut by aborting the SDK's stream.
+ * costs CPU on every request (it composes it with its own through
+ * `AbortSignal.any`), so a call bounded only by its deadline goes without
+ * one: the SDK's own timeout, set to the deadline, covers the wait for
+ * the headers, and the body's reader (`eventChunks`, `responseBody`) listens
+ * to the call's signal itself.
  */
 function needsSignal({ options }: BackendCall | BackendEmbedCall): boolean {
   const limits = options as Partial<Pick<BackendCall['options'], 'firstChunkTimeoutMs' | 'idleTimeoutMs'>>;
@@ -92,6 +97,9 @@ export function checkSettings(settings: OpenAICompatibleSettings<object>): strin
   if (settings.stringEmbeddingInput !== undefined && !(Number.isInteger(concurrency) && (concurrency as number) > 0)) {
     problems.push(`${label}: stringEmbeddingInput.concurrency must be a positive integer (got ${String(concurrency)}).`);
   }
+  if (settings.maxConnections !== undefined && !(Number.isInteger(settings.maxConnections) && settings.maxConnections > 0)) {
+    problems.push(`${label}: maxConnections must be a positive integer (got ${String(settings.maxConnections)}).`);
+  }
   if (settings.maxTokensField !== undefined && !maxTokensFields.includes(settings.maxTokensField)) {
     problems.push(`${label}: maxTokensField must be "max_tokens" or "max_completion_tokens" (got ${JSON.stringify(settings.maxTokensField)}).`);
   }
@@ -121,7 +129,7 @@ export function createOpenAICompatibleBackend<ExtraBody extends object = Record<
   const problems = [...wrapperProblems, ...checkSettings(settings)];
   if (problems.length > 0) throw new ConfigurationError(problems);
   const { name } = settings;
-  const client = lazyClient(settings);
+  const client = lazyClient({ ...settings, maxConnections: settings.maxConnections ?? defaultMaxConnections });
   const shaping = {
     defaultExtraBody: settings.defaultExtraBody as Record<string, unknown> | undefined,
     extraBodyKey: settings.extraBodyKey,
@@ -160,31 +168,34 @@ export function createOpenAICompatibleBackend<ExtraBody extends object = Record<
 
     async generate(call) {
       const body = chatRequest(call, false) as unknown as ChatCompletionCreateParamsNonStreaming;
-      const completion = await client.get().chat.completions.create(body, sdkOptions(call));
+      const response = await client.get().chat.completions.create(body, sdkOptions(call)).asResponse();
+      const completion = (await responseBody(response, call.signal)) as (WireCompletion & { error?: { code?: unknown; message?: unknown } }) | undefined;
       // Some services (OpenRouter among them) answer 200 with an error object instead of a completion.
-      const failure = (completion as { error?: { code?: unknown; message?: unknown } }).error;
+      const failure = completion?.error;
       if (failure) throw errorInResponse(failure, 'in its response', errorContext({ operation: 'generate', backend: name, model: call.options.model }));
-      const choice = completion.choices?.[0];
+      const choice = completion?.choices?.[0];
       if (!choice) {
         throw new BackendError(`${name}: the response contained no choices.`, { backend: name, model: call.options.model, isRetryable: true });
       }
-      return toGenerateOutput(completion as WireCompletion, choice as NonNullable<WireCompletion['choices']>[number], !call.options.reasoning?.exclude);
+      return toGenerateOutput(completion!, choice as NonNullable<WireCompletion['choices']>[number], !call.options.reasoning?.exclude);
     },
 
     stream(call) {
       const body = chatRequest(call, true) as unknown as ChatCompletionCreateParamsStreaming;
-      const options = sdkOptions(call);
-      return toStreamParts(client.get().chat.completions.create(body, options), {
-        abortOn: options.signal ? undefined : call.signal,
-        keepReasoning: !call.options.reasoning?.exclude,
-      });
+      // The SDK sends the request and throws its typed errors for a failed status; the body is read here, byte by byte.
+      const response = client.get().chat.completions.create(body, sdkOptions(call)).asResponse();
+      return toStreamParts(
+        response.then((opened) => eventChunks(opened, call.signal)),
+        { keepReasoning: !call.options.reasoning?.exclude },
+      );
     },
 
     async embed(call) {
       const request = async (input: string | readonly string[]): Promise<EmbeddedPart> => {
         let body = embedBody(call, input);
         if (settings.transformRequest) body = settings.transformRequest(body, { operation: 'embed', model: call.options.model, stream: false });
-        const response = await client.get().embeddings.create(body as unknown as EmbeddingCreateParams, sdkOptions(call));
+        const answer = await client.get().embeddings.create(body as unknown as EmbeddingCreateParams, sdkOptions(call)).asResponse();
+        const response = (await responseBody(answer, call.signal)) as CreateEmbeddingResponse;
         const data = [...(response.data ?? [])].sort((a, b) => a.index - b.index);
         return {
           embeddings: data.map((item) => item.embedding),

@@ -1,6 +1,6 @@
 import { ConfigurationError } from '@router/core';
 import OpenAI from 'openai';
-import { drainingFetch } from './drain.ts';
+import { httpFetch } from './http-fetch.ts';
 import type { FetchFunction } from './settings.ts';
 
 /** setTimeout's ceiling; larger values overflow to an immediate timeout. */
@@ -14,6 +14,8 @@ export interface ClientSource {
   apiKey?: string | (() => string | undefined);
   headers?: Record<string, string>;
   fetch?: FetchFunction;
+  /** Connections to the server at most, for the built-in fetch (not used with `fetch`). */
+  maxConnections: number;
 }
 
 export interface LazyClient {
@@ -88,7 +90,7 @@ export function lazyClient(source: ClientSource): LazyClient {
         // Every failure reaches the caller as a typed error; the SDK's console output would only repeat it.
         logLevel: 'off',
         defaultHeaders: { ...(apiKey ? {} : { Authorization: null }), ...source.headers },
-        fetch: drainingFetch(source.fetch ?? ((input, init) => globalThis.fetch(input, init))),
+        fetch: source.fetch ?? httpFetch(source.maxConnections),
       });
       shownURL = displayURL(baseURL);
       return client;

@@ -98,23 +98,13 @@ export interface WireChunk {
 
 const ended: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
-/** Aborts the SDK stream's request, body read included, when `signal` fires (at once if it has). */
-function abortWith(signal: AbortSignal, stream: AsyncIterable<WireChunk>): void {
-  const controller = (stream as { controller?: AbortController }).controller;
-  if (!controller) return;
-  if (signal.aborted) controller.abort(signal.reason);
-  else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
-}
-
 export interface StreamPartsOptions {
-  /** Aborts the SDK's stream (its `controller`) when it fires: the call's signal, when the SDK was not handed it. */
-  abortOn?: AbortSignal | undefined;
   /** Default true; false drops reasoning deltas (the call asked for `reasoning.exclude`). */
   keepReasoning?: boolean;
 }
 
 /**
- * Turns SDK chunks (or the promise of them) into core's stream parts. The
+ * Turns wire chunks (`eventChunks`, or the promise of them) into core's stream parts. The
  * finish part is held back until the stream ends, because usage may come in
  * a later chunk. Once a finish reason has arrived, later chunks only
  * contribute usage: some servers (mlx-omni-server) repeat the finish chunk,
@@ -125,8 +115,8 @@ export interface StreamPartsOptions {
  * a generator layer costs about five times as much per chunk (its resume,
  * its `await` and its `yield` each take a turn of the microtask queue), and
  * the bench profiled this converter at 0.85 µs of every chunk's cost with 256
- * streams in flight. Ending the iterator early ends the SDK's, which aborts
- * the request.
+ * streams in flight. Ending the iterator early ends the chunk reader, which
+ * closes the connection.
  *
  * A delta with only text costs what it did before tools existed: three
  * property reads decide it carries nothing else. Reasoning and tool-call
@@ -135,7 +125,7 @@ export interface StreamPartsOptions {
  */
 export function toStreamParts(
   chunks: AsyncIterable<WireChunk> | Promise<AsyncIterable<WireChunk>>,
-  { abortOn, keepReasoning = true }: StreamPartsOptions = {},
+  { keepReasoning = true }: StreamPartsOptions = {},
 ): AsyncIterableIterator<StreamPart, undefined> {
   let source: AsyncIterator<WireChunk> | undefined;
   let opening: Promise<AsyncIterator<WireChunk>> | undefined;
@@ -164,8 +154,8 @@ export function toStreamParts(
       return { done: false, value: finish };
     }
     const chunk = result.value;
-    // The SDK throws for an event with an `error` key, not for a flat `{"object": "error", message, code}`:
-    // thrown the same way, it is mapped the same way.
+    // The chunk reader throws, as the SDK does, for an event with an `error` key, not for a flat
+    // `{"object": "error", message, code}`: thrown the same way, it is mapped the same way.
     if (chunk.object === 'error') throw new APIError(undefined, chunk, undefined, undefined);
     if (chunk.model) model = chunk.model;
     if (chunk.usage) usage = toUsage(chunk.usage);
@@ -194,10 +184,7 @@ export function toStreamParts(
     next: () => {
       if (queued) return Promise.resolve(handOutQueued());
       if (source) return source.next().then(read);
-      opening ??= Promise.resolve(chunks).then((opened) => {
-        if (abortOn) abortWith(abortOn, opened);
-        return (source = opened[Symbol.asyncIterator]());
-      });
+      opening ??= Promise.resolve(chunks).then((opened) => (source = opened[Symbol.asyncIterator]()));
       return opening.then((opened) => opened.next()).then(read);
     },
     return: async () => {

@@ -45,8 +45,16 @@ export interface OpenAICompatibleSettings<ExtraBody extends object = Record<stri
   apiKey?: string | (() => string | undefined);
   /** Headers sent with every request. */
   headers?: Record<string, string>;
-  /** Custom fetch, e.g. undici's with a longer `headersTimeout` for slow local servers. */
+  /**
+   * Custom fetch (a proxy, undici's with its own dispatcher). Default: a fetch on `node:http` with
+   * keep-alive connections, at most `maxConnections` to the server.
+   */
   fetch?: FetchFunction;
+  /**
+   * Connections the built-in fetch opens to the server at most; a request past them waits for a free
+   * one (within its deadline). A stream holds its connection until it ends. Default 256. Not used with `fetch`.
+   */
+  maxConnections?: number;
   /** Merged into every chat request body; a call's `extraBody` wins on a key conflict. */
   defaultExtraBody?: ExtraBody;
   /**

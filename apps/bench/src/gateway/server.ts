@@ -17,7 +17,6 @@ import { createGateway, serve, type GatewayConfig } from '@router/gateway';
 import { createOpenAICompatibleBackend } from '@router/openai-compatible';
 import { benchKey, type SubjectKind } from './subject.ts';
 
-
 const [kind, upstream, flag] = process.argv.slice(2) as [SubjectKind, string, string | undefined];
 const auth = flag === '--auth';
 
@@ -47,7 +46,8 @@ function listen(server: Server): Promise<string> {
 }
 
 function gatewayConfig(): GatewayConfig {
-  const backend = createOpenAICompatibleBackend({ name: 'sim', baseURL: upstream, apiKey: 'bench-upstream-key' });
+  // As many connections to the simulator as the gateway lets calls in: the 1,000-stream memory case holds one each.
+  const backend = createOpenAICompatibleBackend({ name: 'sim', baseURL: upstream, apiKey: 'bench-upstream-key', maxConnections: 4096 });
   const router = createRouter({ backends: { sim: backend }, default: 'sim', timingLog: false });
   const nullDevice = openSync('/dev/null', 'w');
   return {

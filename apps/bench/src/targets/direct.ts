@@ -5,8 +5,9 @@ import { benchMessages, benchTools } from '../simulator/models.ts';
 import type { AssembledToolCall, Target, ToolTarget } from './target.ts';
 
 /**
- * The `openai` SDK called directly, set up as the adapter sets it up: no
- * retries, Node's global fetch (the same keep-alive pool), the same body.
+ * The `openai` SDK called directly, as an application sets it up: no
+ * retries, Node's global fetch, the same body. (The adapter gives the SDK
+ * its own `node:http` fetch and reads the answers itself.)
  */
 export function directOpenAI(baseURL: string): Target {
   const client = openaiClient(baseURL);
@@ -26,7 +27,7 @@ export function directOpenAI(baseURL: string): Target {
   };
 }
 
-/** The client as the adapter sets it up: no retries, Node's global fetch (the same keep-alive pool). */
+/** The client as an application sets it up: no retries (as in the adapter), Node's global fetch. */
 const openaiClient = (baseURL: string): OpenAI => new OpenAI({ apiKey: 'bench-key', baseURL, maxRetries: 0 });
 
 /** The bench's tools as the adapter puts them on the wire. */

@@ -14,9 +14,12 @@ function oneBackendRouter(backend: RouterConfig['backends'][string], extras: Rou
   return createRouter({ timingLog: false, ...extras, backends: { sim: backend }, default: 'sim' });
 }
 
-/** A router over `@router/openai-compatible` (the `openai` SDK). */
+/**
+ * A router over `@router/openai-compatible` (the `openai` SDK). Its connections are not the
+ * limit here (the memory case holds 1,000 streams open; the direct side's global fetch has no cap).
+ */
 export function openaiCompatibleRouter(baseURL: string, extras: RouterExtras = {}): Router {
-  return oneBackendRouter(createOpenAICompatibleBackend({ name: 'sim', baseURL, apiKey: 'bench-key' }), extras);
+  return oneBackendRouter(createOpenAICompatibleBackend({ name: 'sim', baseURL, apiKey: 'bench-key', maxConnections: 4096 }), extras);
 }
 
 /** A router over `@router/openrouter` (the `ai` SDK with `@openrouter/ai-sdk-provider`). */
