@@ -1,7 +1,7 @@
 import { createClient } from '@redis/client';
-import { startRedisServer, startSimulator, type Simulator, type TestRedisServer } from '@router/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startGateway, type GatewayProcess, type GatewayTestConfig } from './support/gateways.ts';
+import { model, planUnits, redis, refusedByPlan, sharedPlanConfig, sim, stalledModel, until, useSharedPlan } from './support/plan.ts';
 
 /**
  * Three `router-gateway` processes, started with the real command, behind
@@ -10,50 +10,22 @@ import { startGateway, type GatewayProcess, type GatewayTestConfig } from './sup
  * the plan until its connection closes and answers 429 past it.
  */
 
-const planUnits = 4;
-/** 8B parameters: one plan unit per request. */
-const model = 'meta-llama/Meta-Llama-3.1-8B-Instruct';
-const stalledModel = 'stalled/Llama-3.1-8B-Instruct';
 const key = 'gw-multi-process-key-0123456789';
 
-let redis: TestRedisServer;
-let sim: Simulator;
 let gateways: GatewayProcess[] = [];
-let testCount = 0;
+/** The Redis key prefix of the test's instances. */
+let prefix = '';
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(() => redis.close());
-beforeEach(async () => {
-  sim = await startSimulator({
-    featherless: { planUnits },
-    defaultProfile: { ttftMs: 15, outputTokens: 6, tokensPerChunk: 2 },
-    models: { [stalledModel]: { ttftMs: 600_000 } },
-    logBodies: false,
-    maxLogEntries: 10_000,
-  });
-});
+useSharedPlan();
 afterEach(async () => {
   for (const gateway of gateways) gateway.child.kill('SIGKILL');
   await Promise.all(gateways.map((gateway) => gateway.exited));
   gateways = [];
-  await sim.close();
 });
 
 async function start(count: number, overrides: Partial<GatewayTestConfig> = {}): Promise<GatewayProcess[]> {
-  const config: GatewayTestConfig = {
-    redisUrl: redis.url,
-    prefix: `gateways-${++testCount}`,
-    baseURL: sim.baseURL('featherless'),
-    planUnits,
-    // Generous: a Redis call slowed past its timeout on a busy machine would fail a call (the store fails closed).
-    leaseTtlMs: 9_000,
-    commandTimeoutMs: 2_500,
-    model,
-    key,
-    ...overrides,
-  };
+  const config: GatewayTestConfig = { ...sharedPlanConfig('gateways'), model, key, ...overrides };
+  prefix = config.prefix;
   const started = await Promise.all(Array.from({ length: count }, () => startGateway(config)));
   gateways.push(...started);
   return started;
@@ -78,12 +50,7 @@ async function call(gateway: GatewayProcess, index: number, stream: boolean, cal
   return { status: 200 };
 }
 
-const refusedByPlan = (): number => sim.requests.filter((request) => request.status === 429).length;
 
-/** Waits for a condition (the test timeout bounds it). */
-async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 10));
-}
 
 function tally(outcomes: readonly Outcome[]): Record<string, number> {
   const totals: Record<string, number> = {};
@@ -100,8 +67,8 @@ describe('three gateway instances sharing one Featherless plan, one breaker and 
     const outcomes = await Promise.all(group.flatMap((gateway) => Array.from({ length: 32 }, (_, index) => call(gateway, index, index % 2 === 1))));
     expect(tally(outcomes)).toEqual({ 200: 96 });
     expect(refusedByPlan()).toBe(0);
-    expect(sim.requests).toHaveLength(96);
-    expect(sim.maxInFlight).toBe(planUnits);
+    expect(sim().requests).toHaveLength(96);
+    expect(sim().maxInFlight).toBe(planUnits);
   });
 
   it("a key's requestsPerMinute holds across the instances: 60 requests to 3 instances under 30 a minute admit 30", { timeout: 90_000 }, async () => {
@@ -116,13 +83,13 @@ describe('three gateway instances sharing one Featherless plan, one breaker and 
     // The bucket refills one request every 2 s: a run slower than that may admit one more per 2 s, never 60.
     expect(admitted).toBeGreaterThanOrEqual(30);
     expect(admitted).toBeLessThanOrEqual(30 + Math.floor(elapsedMs / 2_000));
-    expect(sim.requests).toHaveLength(admitted);
+    expect(sim().requests).toHaveLength(admitted);
   });
 
   it('SIGKILL of an instance holding every unit: the others get the units back when its lease ends, and serve all their calls', { timeout: 90_000 }, async () => {
     const [doomed, ...survivors] = await start(3, { leaseTtlMs: 3_000, commandTimeoutMs: 900 });
     const lost = Array.from({ length: planUnits }, (_, index) => call(doomed!, index, false, stalledModel).catch(() => undefined));
-    await until(() => sim.inFlight === planUnits);
+    await until(() => sim().inFlight === planUnits);
     let firstServedAt: number | undefined;
     const waiting = survivors.flatMap((gateway) =>
       Array.from({ length: 4 }, (_, index) =>
@@ -133,9 +100,9 @@ describe('three gateway instances sharing one Featherless plan, one breaker and 
       ),
     );
     // Both survivors' calls wait in line in Redis: every unit is held by the doomed instance.
-    const inspector = createClient({ url: redis.url });
+    const inspector = createClient({ url: redis().url });
     await inspector.connect();
-    await until(async () => (await inspector.zCard(`gateways-${testCount}:{featherless-plan}:line`)) === 2);
+    await until(async () => (await inspector.zCard(`${prefix}:{featherless-plan}:line`)) === 2);
     await inspector.close();
     const killedAt = Date.now();
     doomed!.child.kill('SIGKILL');
@@ -151,32 +118,32 @@ describe('three gateway instances sharing one Featherless plan, one breaker and 
     // Each instance has used the backend, so its breaker knows the shared state and listens for changes.
     for (const gateway of [first!, ...others]) expect(tally(await Promise.all([call(gateway, 0, false), call(gateway, 1, true)]))).toEqual({ 200: 2 });
 
-    sim.addFault({ fault: { kind: 'status', status: 500 }, times: 5 });
+    sim().addFault({ fault: { kind: 'status', status: 500 }, times: 5 });
     const failures = [];
     for (let index = 0; index < 5; index++) failures.push(await call(first!, index, false));
     expect(tally(failures)).toEqual({ '502:backend_error': 5 });
     const openedAt = Date.now();
     for (const gateway of others) await until(async () => (await fetch(`${gateway.url}/readyz`)).status === 503);
     console.info(`breaker open in the other instances ${Date.now() - openedAt} ms after the fifth failure`);
-    const sent = sim.requests.length;
+    const sent = sim().requests.length;
     const refused = await Promise.all(others.flatMap((gateway) => Array.from({ length: 5 }, (_, index) => call(gateway, index, index % 2 === 1))));
     expect(tally(refused)).toEqual({ '503:backend_unavailable': 10 });
-    expect(sim.requests).toHaveLength(sent);
+    expect(sim().requests).toHaveLength(sent);
   });
 
   it('Redis down: the store fails closed, so calls get a 503 shared_state_unavailable at once, not a wait; back to 200 once Redis is', { timeout: 90_000 }, async () => {
     const [gateway] = await start(1, { requestsPerMinute: 1_000 });
     expect(await call(gateway!, 0, false)).toEqual({ status: 200 });
-    await redis.stop({ hard: true });
+    await redis().stop({ hard: true });
     try {
       const refused = await Promise.all([call(gateway!, 1, false), call(gateway!, 2, true)]);
       expect(refused).toEqual([
         { status: 503, code: 'shared_state_unavailable' },
         { status: 503, code: 'shared_state_unavailable' },
       ]);
-      expect(sim.requests).toHaveLength(1);
+      expect(sim().requests).toHaveLength(1);
     } finally {
-      await redis.start();
+      await redis().start();
     }
     // The store reconnects by itself; calls skip Redis for its retryAfterMs after a failure, then try it again.
     await until(async () => (await call(gateway!, 3, false)).status === 200);

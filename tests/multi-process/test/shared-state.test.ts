@@ -1,6 +1,6 @@
 import { createClient } from '@redis/client';
-import { startRedisServer, startSimulator, type Simulator, type TestRedisServer } from '@router/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { model, planUnits, redis, refusedByPlan, sharedPlanConfig, sim, stalledModel, until, useSharedPlan } from './support/plan.ts';
 import type { WorkerConfig } from './support/protocol.ts';
 import { startWorkers, Worker } from './support/workers.ts';
 
@@ -11,51 +11,24 @@ import { startWorkers, Worker } from './support/workers.ts';
  * over-admission shows in its log.
  */
 
-const planUnits = 4;
-/** 8B parameters: one plan unit per request. */
-const model = 'meta-llama/Meta-Llama-3.1-8B-Instruct';
-const stalledModel = 'stalled/Llama-3.1-8B-Instruct';
 /** Answers after a second, so a probe is still running while every other process tries. */
 const slowModel = 'slow/Llama-3.1-8B-Instruct';
 
-let redis: TestRedisServer;
-let sim: Simulator;
 let workers: Worker[] = [];
-let testCount = 0;
+/** The Redis key prefix of the test's workers. */
+let prefix = '';
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(() => redis.close());
-beforeEach(async () => {
-  sim = await startSimulator({
-    featherless: { planUnits },
-    defaultProfile: { ttftMs: 15, outputTokens: 6, tokensPerChunk: 2 },
-    models: { [stalledModel]: { ttftMs: 600_000 }, [slowModel]: { ttftMs: 1_000 } },
-    logBodies: false,
-    maxLogEntries: 10_000,
-  });
-});
+useSharedPlan({ [slowModel]: { ttftMs: 1_000 } });
 afterEach(async () => {
   for (const worker of workers) worker.child.kill('SIGKILL');
   await Promise.all(workers.map((worker) => worker.exited));
   workers = [];
-  await sim.close();
 });
 
 function config(overrides: Partial<WorkerConfig> = {}): WorkerConfig {
-  return {
-    redisUrl: redis.url,
-    prefix: `multi-${++testCount}`,
-    baseURL: sim.baseURL('featherless'),
-    planUnits,
-    // Generous: a Redis call slowed past its timeout on a busy machine would fail a call (the workers fail closed).
-    leaseTtlMs: 9_000,
-    commandTimeoutMs: 2_500,
-    onRedisDown: 'closed',
-    localShare: 1 / 4,
-    ...overrides,
-  };
+  const settings: WorkerConfig = { ...sharedPlanConfig('multi'), onRedisDown: 'closed', localShare: 1 / 4, ...overrides };
+  prefix = settings.prefix;
+  return settings;
 }
 
 async function start(count: number, overrides: Partial<WorkerConfig> = {}): Promise<Worker[]> {
@@ -64,12 +37,7 @@ async function start(count: number, overrides: Partial<WorkerConfig> = {}): Prom
   return started;
 }
 
-const refusedByPlan = (): number => sim.requests.filter((request) => request.status === 429).length;
 
-/** Waits for a condition on the simulator or the workers (the test timeout bounds it). */
-async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 10));
-}
 
 function add(totals: Record<string, number>, outcomes: Record<string, number>): void {
   for (const [outcome, count] of Object.entries(outcomes)) totals[outcome] = (totals[outcome] ?? 0) + count;
@@ -81,18 +49,18 @@ describe('one Featherless plan shared by several processes through Redis', () =>
     const results = await Promise.all(group.map((worker) => worker.run({ calls: 64, model, kinds: 'mixed' })));
     for (const { outcomes } of results) expect(outcomes).toEqual({ ok: 64 });
     expect(refusedByPlan()).toBe(0);
-    expect(sim.maxInFlight).toBe(planUnits);
+    expect(sim().maxInFlight).toBe(planUnits);
   });
 
   it('a process killed with SIGKILL while holding every unit gives them back to the others when its lease ends', { timeout: 60_000 }, async () => {
     const [doomed, survivor] = await start(2, { leaseTtlMs: 3_000, commandTimeoutMs: 900 });
     doomed!.start({ calls: planUnits, model: stalledModel, kinds: 'generate' });
-    await until(() => sim.inFlight === planUnits);
+    await until(() => sim().inFlight === planUnits);
     survivor!.start({ calls: 8, model, kinds: 'mixed' });
     // The survivor's calls wait in line: every unit is held in Redis by the doomed process.
-    const inspector = createClient({ url: redis.url });
+    const inspector = createClient({ url: redis().url });
     await inspector.connect();
-    while ((await inspector.zScore(`multi-${testCount}:{featherless-plan}:line`, survivor!.processId)) === null) await new Promise((resolve) => setTimeout(resolve, 10));
+    await until(async () => (await inspector.zScore(`${prefix}:{featherless-plan}:line`, survivor!.processId)) !== null);
     await inspector.close();
     const killedAt = Date.now();
     doomed!.child.kill('SIGKILL');
@@ -107,9 +75,9 @@ describe('one Featherless plan shared by several processes through Redis', () =>
     it(`Redis restarted mid-run, failing ${onRedisDown}: no process crashes, no call hangs, and the outcomes are the policy's`, { timeout: 60_000 }, async () => {
       const group = await start(4, { onRedisDown });
       for (const worker of group) worker.start({ calls: 64, model, kinds: 'mixed' });
-      await until(() => sim.requests.length >= 40);
-      await redis.stop({ hard: true });
-      await redis.start();
+      await until(() => sim().requests.length >= 40);
+      await redis().stop({ hard: true });
+      await redis().start();
       const results = await Promise.all(group.map((worker) => worker.next('done')));
       const totals: Record<string, number> = {};
       for (const { outcomes } of results) {
@@ -136,24 +104,24 @@ describe('one circuit breaker shared by several processes through Redis', () => 
     // Each process has used the backend, so its breaker knows the shared state and listens for changes.
     for (const worker of group) expect((await worker.run({ calls: 2, model, kinds: 'generate' })).outcomes).toEqual({ ok: 2 });
 
-    sim.addFault({ fault: { kind: 'status', status: 500 }, times: 5 });
+    sim().addFault({ fault: { kind: 'status', status: 500 }, times: 5 });
     expect((await first!.run({ calls: 5, model, kinds: 'generate' })).outcomes).toEqual({ 'backend:500': 5 });
     const openedAt = Date.now();
     for (const worker of others) await until(async () => (await worker.breaker()).state === 'open');
     console.info(`breaker open in the other processes ${Date.now() - openedAt} ms after the fifth failure`);
-    const sent = sim.requests.length;
+    const sent = sim().requests.length;
     for (const worker of others) expect((await worker.run({ calls: 10, model, kinds: 'mixed' })).outcomes).toEqual({ 'circuit-open': 10 });
-    expect(sim.requests.length).toBe(sent);
+    expect(sim().requests.length).toBe(sent);
 
     // After the cool-down every process tries at once, round after round, until a request reaches the backend.
     await until(async () => (await Promise.all(group.map((worker) => worker.breaker()))).every(({ retryAfterMs }) => retryAfterMs === 0));
     const totals: Record<string, number> = {};
-    while (sim.requests.length === sent) {
+    while (sim().requests.length === sent) {
       const rounds = await Promise.all(group.map((worker) => worker.run({ calls: 3, model: slowModel, kinds: 'generate' })));
       for (const { outcomes } of rounds) add(totals, outcomes);
     }
     // Exactly one probe, from one process; everything else refused while it ran.
-    expect(sim.requests.length).toBe(sent + 1);
+    expect(sim().requests.length).toBe(sent + 1);
     expect(totals.ok).toBe(1);
     expect(Object.keys(totals).sort()).toEqual(['circuit-open', 'ok']);
 
@@ -171,7 +139,7 @@ describe('one rate limit shared by several processes through Redis', () => {
     for (const { outcomes } of results) add(totals, outcomes);
     // Refused calls end in TimeoutError (phase queue), which is retryable: a fallback would take them.
     expect(totals).toEqual({ ok: 12, timeout: 28 });
-    expect(sim.requests).toHaveLength(12);
+    expect(sim().requests).toHaveLength(12);
   });
 });
 
@@ -183,7 +151,7 @@ describe('a least-busy alias whose deployments have limiters on one Redis store'
 
     // The busy process holds 2 units of the first deployment (its default route), with calls that do not end.
     busy!.start({ calls: 2, model: stalledModel, kinds: 'generate' });
-    await until(() => sim.inFlight === 2);
+    await until(() => sim().inFlight === 2);
     // The other process learns it from Redis in the background: its picks never wait on Redis.
     await until(async () => (await other!.explain('pool'))[0]!.inUse === 2);
     expect(await other!.explain('pool')).toEqual([

@@ -2,15 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { SharedPlanConfig } from './plan.ts';
 
 /** What each gateway instance is started with (as JSON in `GATEWAY_TEST_CONFIG`, read by `gateway.config.ts`). */
-export interface GatewayTestConfig {
-  redisUrl: string;
-  prefix: string;
-  baseURL: string;
-  planUnits: number;
-  leaseTtlMs: number;
-  commandTimeoutMs: number;
+export interface GatewayTestConfig extends SharedPlanConfig {
   model: string;
   key: string;
   requestsPerMinute?: number;

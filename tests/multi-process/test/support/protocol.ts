@@ -1,14 +1,8 @@
 import type { CircuitBreakerOptions, RateLimiterOptions } from '@router/core/reliability';
+import type { SharedPlanConfig } from './plan.ts';
 
 /** What a worker is started with (as JSON in `WORKER_CONFIG`). */
-export interface WorkerConfig {
-  redisUrl: string;
-  /** A fresh prefix per test, so tests share the server but not state. */
-  prefix: string;
-  baseURL: string;
-  planUnits: number;
-  leaseTtlMs: number;
-  commandTimeoutMs: number;
+export interface WorkerConfig extends SharedPlanConfig {
   onRedisDown: 'open' | 'closed';
   localShare: number;
   breaker?: Pick<CircuitBreakerOptions, 'failureThreshold' | 'coolDownMs'>;
