@@ -87,7 +87,7 @@ describe('httpFetch', () => {
       arrived.push(req.url!);
       held.push(res);
     });
-    const fetch = httpFetch(2);
+    const fetch = httpFetch({ maxConnections: 2 });
     const answers = ['/a', '/b', '/c'].map((path) => fetch(`${url}${path}`));
     await expect.poll(() => arrived.length).toBe(2);
     // The third waits in the agent's queue while both connections are busy, until a body has been read to its end.
