@@ -8,7 +8,9 @@ import { eventChunks } from './event-chunks.ts';
 import { responseBody } from './response-body.ts';
 import { embedEach, type EmbeddedPart } from './embed-each.ts';
 import { errorInResponse, mapSdkError, type ErrorMappingContext } from './errors.ts';
+import { defaultMaxQueuedRequests } from './connection-queue.ts';
 import { defaultMaxConnections } from './http-fetch.ts';
+import { defaultMaxEventBytes } from './sse-decoder.ts';
 import { helperURL } from './helper-url.ts';
 import { refuseForModel } from './model-capabilities.ts';
 import { chatBody, embedBody, reservedChatFields, reservedFieldIn } from './request.ts';
@@ -97,8 +99,9 @@ export function checkSettings(settings: OpenAICompatibleSettings<object>): strin
   if (settings.stringEmbeddingInput !== undefined && !(Number.isInteger(concurrency) && (concurrency as number) > 0)) {
     problems.push(`${label}: stringEmbeddingInput.concurrency must be a positive integer (got ${String(concurrency)}).`);
   }
-  if (settings.maxConnections !== undefined && !(Number.isInteger(settings.maxConnections) && settings.maxConnections > 0)) {
-    problems.push(`${label}: maxConnections must be a positive integer (got ${String(settings.maxConnections)}).`);
+  for (const field of ['maxConnections', 'maxQueuedRequests', 'maxEventBytes'] as const) {
+    const value = settings[field];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) problems.push(`${label}: ${field} must be a positive integer (got ${String(value)}).`);
   }
   if (settings.maxTokensField !== undefined && !maxTokensFields.includes(settings.maxTokensField)) {
     problems.push(`${label}: maxTokensField must be "max_tokens" or "max_completion_tokens" (got ${JSON.stringify(settings.maxTokensField)}).`);
@@ -129,7 +132,14 @@ export function createOpenAICompatibleBackend<ExtraBody extends object = Record<
   const problems = [...wrapperProblems, ...checkSettings(settings)];
   if (problems.length > 0) throw new ConfigurationError(problems);
   const { name } = settings;
-  const client = lazyClient({ ...settings, maxConnections: settings.maxConnections ?? defaultMaxConnections });
+  const client = lazyClient({
+    ...settings,
+    connectionLimits: {
+      maxConnections: settings.maxConnections ?? defaultMaxConnections,
+      maxQueuedRequests: settings.maxQueuedRequests ?? defaultMaxQueuedRequests,
+    },
+  });
+  const maxEventBytes = settings.maxEventBytes ?? defaultMaxEventBytes;
   const shaping = {
     defaultExtraBody: settings.defaultExtraBody as Record<string, unknown> | undefined,
     extraBodyKey: settings.extraBodyKey,
@@ -185,7 +195,7 @@ export function createOpenAICompatibleBackend<ExtraBody extends object = Record<
       // The SDK sends the request and throws its typed errors for a failed status; the body is read here, byte by byte.
       const response = client.get().chat.completions.create(body, sdkOptions(call)).asResponse();
       return toStreamParts(
-        response.then((opened) => eventChunks(opened, call.signal)),
+        response.then((opened) => eventChunks(opened, call.signal, maxEventBytes)),
         { keepReasoning: !call.options.reasoning?.exclude },
       );
     },

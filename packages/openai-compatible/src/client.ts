@@ -1,5 +1,6 @@
 import { ConfigurationError } from '@router/core';
 import OpenAI from 'openai';
+import type { ConnectionLimits } from './connection-queue.ts';
 import { httpFetch } from './http-fetch.ts';
 import type { FetchFunction } from './settings.ts';
 
@@ -14,8 +15,8 @@ export interface ClientSource {
   apiKey?: string | (() => string | undefined);
   headers?: Record<string, string>;
   fetch?: FetchFunction;
-  /** Connections to the server at most, for the built-in fetch (not used with `fetch`). */
-  maxConnections: number;
+  /** The built-in fetch's connections and queue per server (not used with `fetch`). */
+  connectionLimits: ConnectionLimits;
 }
 
 export interface LazyClient {
@@ -90,7 +91,7 @@ export function lazyClient(source: ClientSource): LazyClient {
         // Every failure reaches the caller as a typed error; the SDK's console output would only repeat it.
         logLevel: 'off',
         defaultHeaders: { ...(apiKey ? {} : { Authorization: null }), ...source.headers },
-        fetch: source.fetch ?? httpFetch(source.maxConnections),
+        fetch: source.fetch ?? httpFetch(source.connectionLimits),
       });
       shownURL = displayURL(baseURL);
       return client;

@@ -1,7 +1,9 @@
 import { AbortedError, BackendError, isRetryableStatus, parseRetryAfter } from '@router/core';
 import type { ErrorContext, RouterError } from '@router/core';
 import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import { ConnectionQueueFullError } from './connection-queue.ts';
 import type { ErrorHints } from './settings.ts';
+import { EventTooLargeError } from './sse-decoder.ts';
 
 const maxMessageDetail = 400;
 const maxResponseBody = 2_000;
@@ -45,6 +47,16 @@ function networkCode(error: unknown): string | undefined {
     const { code } = current as { code?: unknown };
     if (typeof code === 'string' && (networkCodes.has(code) || code.startsWith('UND_ERR'))) return code;
     current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** The error itself or its first cause of the given class (the SDK wraps what a `fetch` threw in its own error). */
+function causeOfType<T extends Error>(error: unknown, type: abstract new (...args: never[]) => T): T | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (current instanceof type) return current;
+    current = current.cause;
   }
   return undefined;
 }
@@ -178,6 +190,27 @@ function connectionError(error: unknown, code: string | undefined, context: Erro
   return new BackendError(message, { backend, model, isRetryable: true, url, cause: error });
 }
 
+/** Refused before anything was sent: retryable, since a moment later (or another backend) may have room. */
+function connectionQueueFull(refusal: ConnectionQueueFullError, error: unknown, context: ErrorMappingContext): BackendError {
+  const { backend, model, url } = context;
+  const { maxQueuedRequests, maxConnections } = refusal.limits;
+  return new BackendError(
+    `${backend}: not sent: ${maxQueuedRequests} requests already wait for one of the ${maxConnections} connections to ${url ?? 'the server'} (maxQueuedRequests). ` +
+      'Raise maxQueuedRequests or maxConnections, or bound the calls with a limiter.',
+    { backend, model, isRetryable: true, url, cause: error },
+  );
+}
+
+/** A broken or hostile server (no real event is this large): retryable like a malformed event, since another attempt or backend may be sound. */
+function eventTooLarge(error: EventTooLargeError, context: ErrorMappingContext): BackendError {
+  const { backend, model, url } = context;
+  return new BackendError(
+    `${backend}: the server sent a stream event larger than ${error.maxEventBytes} bytes (maxEventBytes); the connection was closed. ` +
+      'Raise maxEventBytes if this server really sends events that large.',
+    { backend, model, isRetryable: true, url, cause: error },
+  );
+}
+
 /**
  * Turns what the `openai` SDK threw into core's typed errors. Aborts and
  * deadlines never get here: core reports those from its own signal.
@@ -185,6 +218,9 @@ function connectionError(error: unknown, code: string | undefined, context: Erro
 export function mapSdkError(error: unknown, context: ErrorMappingContext): RouterError | undefined {
   const { backend, model, url, hints } = context;
   if (error instanceof APIUserAbortError) return new AbortedError({ backend, model, cause: error });
+  const queueFull = causeOfType(error, ConnectionQueueFullError);
+  if (queueFull) return connectionQueueFull(queueFull, error, context);
+  if (error instanceof EventTooLargeError) return eventTooLarge(error, context);
   // Includes APIConnectionTimeoutError: the SDK's own timer is set past core's deadline, so a
   // timeout here is undici's (headers, body or connect), and its code says which.
   if (error instanceof APIConnectionError) return connectionError(error, networkCode(error), context);

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { APIError, OpenAIError } from 'openai';
 import { takeRawBody } from './http-fetch.ts';
 import type { WireChunk } from './response.ts';
-import { SseDecoder } from './sse-decoder.ts';
+import { defaultMaxEventBytes, SseDecoder } from './sse-decoder.ts';
 
 /** What a reader reads past the `[DONE]` event at most, waiting for the body's end, before it gives up and cuts it. */
 const maxDrainBytes = 64 * 1024;
@@ -75,8 +75,10 @@ function webSource(body: ReadableStream<Uint8Array>, sink: ByteSink): ByteSource
  * per chunk: no async generators, no per-line strings, one `JSON.parse` per
  * event. Its rules are the SDK's: `[DONE]` ends the chunks; an `error` event,
  * or an event whose data has an `error`, throws the SDK's `APIError`; data
- * that is not JSON throws a `SyntaxError`; an error of the body after the
- * call's signal fired ends the chunks quietly (core reports the abort).
+ * that is not JSON throws a `SyntaxError`; an event larger than
+ * `maxEventBytes` (or a line that never ends) throws an `EventTooLargeError`
+ * and closes the connection; an error of the body after the call's signal
+ * fired ends the chunks quietly (core reports the abort).
  *
  * The iterator ends only when the body has ended, not at `[DONE]`: a server
  * that counts a request as running until its response is over (Featherless's
@@ -86,8 +88,8 @@ function webSource(body: ReadableStream<Uint8Array>, sink: ByteSink): ByteSource
  * read up to a bound. Leaving early, or the call's signal firing, closes the
  * connection at once.
  */
-export function eventChunks(response: Response, signal: AbortSignal): AsyncIterableIterator<WireChunk, undefined> {
-  return new EventChunks(response, signal);
+export function eventChunks(response: Response, signal: AbortSignal, maxEventBytes: number = defaultMaxEventBytes): AsyncIterableIterator<WireChunk, undefined> {
+  return new EventChunks(response, signal, maxEventBytes);
 }
 
 class EventChunks implements AsyncIterableIterator<WireChunk, undefined>, ByteSink {
@@ -95,7 +97,7 @@ class EventChunks implements AsyncIterableIterator<WireChunk, undefined>, ByteSi
   readonly #signal: AbortSignal;
   /** The signal `httpFetch` was handed: the SDK's, which carries the caller's abort when it was given one. */
   readonly #requestSignal: AbortSignal | undefined;
-  readonly #decoder = new SseDecoder((name, data) => this.#event(name, data));
+  readonly #decoder: SseDecoder;
   readonly #source: ByteSource | undefined;
   #queue: WireChunk[] = [];
   #head = 0;
@@ -109,7 +111,8 @@ class EventChunks implements AsyncIterableIterator<WireChunk, undefined>, ByteSi
   #onDone: (() => void) | undefined;
   readonly #onAbort = (): void => this.#stop();
 
-  constructor(response: Response, signal: AbortSignal) {
+  constructor(response: Response, signal: AbortSignal, maxEventBytes: number) {
+    this.#decoder = new SseDecoder((name, data) => this.#event(name, data), maxEventBytes);
     this.#headers = response.headers;
     this.#signal = signal;
     const raw = takeRawBody(response);

@@ -2,6 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { defaultMaxQueuedRequests, WaitingRequests, type ConnectionLimits } from './connection-queue.ts';
 import type { FetchFunction } from './settings.ts';
 
 /** Connections kept to one server at most, by default: past it, requests wait for a free one. */
@@ -34,7 +35,9 @@ export function takeRawBody(response: Response): RawBody | undefined {
 
 /**
  * A `fetch` on `node:http`, for the `openai` SDK: one keep-alive agent per
- * backend with at most `maxConnections` sockets to a server. Node's global
+ * backend with at most `maxConnections` sockets to a server, and at most
+ * `maxQueuedRequests` requests waiting for one (more are refused with a
+ * `ConnectionQueueFullError` before anything is written). Node's global
  * fetch spends much of a small call's CPU on its own objects (a `Request`,
  * `Headers` lists, web streams per body, an abort signal chain), and the
  * garbage they leave; here a request is a `node:http` request, and a
@@ -44,8 +47,13 @@ export function takeRawBody(response: Response): RawBody | undefined {
  * answer). A body that is not a string or bytes (an upload) goes to the
  * global fetch.
  */
-export function httpFetch(maxConnections: number = defaultMaxConnections): FetchFunction {
-  const agentOptions = { keepAlive: true, maxSockets: maxConnections, maxFreeSockets: maxConnections };
+export function httpFetch(limits: Partial<ConnectionLimits> = {}): FetchFunction {
+  const bounds: ConnectionLimits = {
+    maxConnections: limits.maxConnections ?? defaultMaxConnections,
+    maxQueuedRequests: limits.maxQueuedRequests ?? defaultMaxQueuedRequests,
+  };
+  const agentOptions = { keepAlive: true, maxSockets: bounds.maxConnections, maxFreeSockets: bounds.maxConnections };
+  const queue = new WaitingRequests(bounds);
   let http: HttpAgent | undefined;
   let https: HttpsAgent | undefined;
   const agentFor = (url: URL): HttpAgent => (url.protocol === 'https:' ? (https ??= new HttpsAgent(agentOptions)) : (http ??= new HttpAgent(agentOptions)));
@@ -59,7 +67,7 @@ export function httpFetch(maxConnections: number = defaultMaxConnections): Fetch
     const headers = outgoingHeaders(init.headers);
     for (let redirects = 0; ; redirects++) {
       if (body != null && headers['content-length'] === undefined) headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
-      const message = await exchange(url, method, headers, body, agentFor(url), signal);
+      const message = await exchange(url, method, headers, body, agentFor(url), queue, signal);
       const location = redirectStatuses.has(message.statusCode!) ? message.headers.location : undefined;
       if (location === undefined || init.redirect === 'manual') return toResponse(message, signal);
       message.resume();
@@ -101,28 +109,40 @@ function exchange(
   headers: Record<string, string>,
   body: string | Uint8Array | null | undefined,
   agent: HttpAgent,
+  queue: WaitingRequests,
   signal: AbortSignal | undefined,
   retryStale = true,
 ): Promise<IncomingMessage> {
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const origin = url.origin;
+  const refused = queue.refusal(origin);
+  if (refused) return Promise.reject(refused);
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, agent });
+    const leaveQueue = queue.enter(origin, agent, req);
+    if (leaveQueue !== undefined) req.once('socket', leaveQueue);
     let message: IncomingMessage | undefined;
     const onAbort = (): void => {
       const reason = abortReason(signal!) as Error;
       // Before the headers the promise rejects; after them the body errors, as with Node's fetch.
       req.destroy(reason);
       message?.destroy(reason);
+      // A request destroyed in the agent's queue hears of it only when a connection frees: it leaves now.
+      if (message === undefined) {
+        leaveQueue?.();
+        reject(reason);
+      }
     };
     const stopWatching = (): void => signal?.removeEventListener('abort', onAbort);
     signal?.addEventListener('abort', onAbort, { once: true });
     // `on`, not `once`: a socket may report more than one error, and an unheard one would crash the process.
     req.on('error', (error: NodeJS.ErrnoException) => {
       stopWatching();
+      leaveQueue?.();
       if (signal?.aborted) reject(abortReason(signal));
       else if (message === undefined && retryStale && req.reusedSocket && staleSocketCodes.has(error.code)) {
-        resolve(exchange(url, method, headers, body, agent, signal, false));
+        resolve(exchange(url, method, headers, body, agent, queue, signal, false));
       } else reject(error);
     });
     req.once('response', (incoming) => {

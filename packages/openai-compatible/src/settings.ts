@@ -55,6 +55,17 @@ export interface OpenAICompatibleSettings<ExtraBody extends object = Record<stri
    * one (within its deadline). A stream holds its connection until it ends. Default 256. Not used with `fetch`.
    */
   maxConnections?: number;
+  /**
+   * Requests that wait for one of the built-in fetch's `maxConnections` at most; one more fails at once,
+   * before anything is sent, with a retryable `BackendError` naming this setting. Default 1,024. Not used with `fetch`.
+   */
+  maxQueuedRequests?: number;
+  /**
+   * Bytes of one server-sent event the stream reader holds at most (its data lines so far, and a line
+   * not yet ended); past it the stream fails with a retryable `BackendError` naming this setting, and
+   * the connection is closed. Default 4 MiB (4,194,304). Applies with any `fetch`.
+   */
+  maxEventBytes?: number;
   /** Merged into every chat request body; a call's `extraBody` wins on a key conflict. */
   defaultExtraBody?: ExtraBody;
   /**
