@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigurationError } from '@router/core';
 import { serverDefaults, serverProblems, type ServerSettings } from './config.ts';
@@ -132,6 +132,8 @@ export async function serve(gateway: Gateway, options: ServeOptions = {}): Promi
   const handle = inboundHandlers.get(gateway);
   if (handle === undefined) throw new ConfigurationError(['serve takes a gateway made by createGateway.']);
 
+  // Imported here, not at the top: hosts without `node:http` (Workers-style ones) can then load the package for its fetch handler.
+  const { createServer } = await import('node:http');
   let draining = false;
   const open = new Set<ServerResponse>();
   let onIdle: (() => void) | undefined;

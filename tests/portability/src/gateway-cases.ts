@@ -12,10 +12,17 @@ import { assert, assertEqual, type PortableCase } from './harness.ts';
 
 const key = 'sk-portability-not-a-real-key';
 
-function gateway(words: string[]): Gateway {
-  const router = createRouter({ backends: { probe: probeBackend(always({ words })) }, rules: [{ model: 'm', backend: 'probe' }], timingLog: false });
+/** What the backend answers, chunk by chunk: enough chunks for order to show. */
+const reply = Array.from({ length: 12 }, (_, i) => `w${i} `);
+
+/** The gateway the cases call: one key, one model `m`, routed to the in-memory backend. */
+export function portableGateway(): Gateway {
+  const router = createRouter({ backends: { probe: probeBackend(always({ words: reply })) }, rules: [{ model: 'm', backend: 'probe' }], timingLog: false });
   return createGateway({ router, keys: [{ key, name: 'ci' }], models: ['m'], log: false });
 }
+
+/** How a case's request reaches the gateway: its own handler, or a host's dispatch to it. */
+export type Send = (request: Request) => Promise<Response>;
 
 function chat(body: Record<string, unknown>, authorization = `Bearer ${key}`): Request {
   return new Request('http://gateway.test/v1/chat/completions', {
@@ -34,51 +41,57 @@ async function events(response: Response): Promise<string[]> {
     .map((line) => line.slice('data: '.length));
 }
 
-export const gatewayCases: readonly PortableCase[] = [
-  {
-    name: 'gateway: a chat completion, its id echoed and the backend named in headers',
-    async run() {
-      const response = await gateway(['a ', 'b']).fetch(chat({}));
-      assertEqual(response.status, 200, 'status');
-      assertEqual(response.headers.get('x-request-id'), 'req-1', 'request id');
-      assertEqual([response.headers.get('x-router-backend'), response.headers.get('x-router-model')], ['probe', 'm'], 'serving backend');
-      const body = (await response.json()) as { choices: { message: { content: string }; finish_reason: string }[] };
-      assertEqual([body.choices[0]!.message.content, body.choices[0]!.finish_reason], ['a b', 'stop'], 'choice');
+/** A response's status, once its body is read: a Workers-style host holds a subrequest open until its body is consumed. */
+async function statusOf(response: Response): Promise<number> {
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** The cases, each request sent with `send`; `label` starts each case's name. */
+export function gatewayCases(send: Send, label = 'gateway'): readonly PortableCase[] {
+  return [
+    {
+      name: `${label}: a chat completion, its id echoed and the backend named in headers`,
+      async run() {
+        const response = await send(chat({}));
+        assertEqual(response.status, 200, 'status');
+        assertEqual(response.headers.get('x-request-id'), 'req-1', 'request id');
+        assertEqual([response.headers.get('x-router-backend'), response.headers.get('x-router-model')], ['probe', 'm'], 'serving backend');
+        const body = (await response.json()) as { choices: { message: { content: string }; finish_reason: string }[] };
+        assertEqual([body.choices[0]!.message.content, body.choices[0]!.finish_reason], [reply.join(''), 'stop'], 'choice');
+      },
     },
-  },
-  {
-    name: 'gateway: a streamed completion as SSE, every chunk in order, then [DONE]',
-    async run() {
-      const words = Array.from({ length: 12 }, (_, i) => `w${i} `);
-      const response = await gateway(words).fetch(chat({ stream: true }));
-      assertEqual(response.status, 200, 'status');
-      assert(response.headers.get('content-type')?.startsWith('text/event-stream'), `content type ${response.headers.get('content-type')}`);
-      const data = await events(response);
-      assertEqual(data.at(-1), '[DONE]', 'last event');
-      const chunks = data.slice(0, -1).map((line) => JSON.parse(line) as { choices: { delta?: { content?: string } }[] });
-      const text = chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? '').join('');
-      assertEqual(text, words.join(''), 'streamed text');
+    {
+      name: `${label}: a streamed completion as SSE, every chunk in order, then [DONE]`,
+      async run() {
+        const response = await send(chat({ stream: true }));
+        assertEqual(response.status, 200, 'status');
+        assert(response.headers.get('content-type')?.startsWith('text/event-stream'), `content type ${response.headers.get('content-type')}`);
+        const data = await events(response);
+        assertEqual(data.at(-1), '[DONE]', 'last event');
+        const chunks = data.slice(0, -1).map((line) => JSON.parse(line) as { choices: { delta?: { content?: string } }[] });
+        const text = chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? '').join('');
+        assertEqual(text, reply.join(''), 'streamed text');
+      },
     },
-  },
-  {
-    name: 'gateway: no key is a 401, a bad field a 400 naming it, an unknown model a 404',
-    async run() {
-      const gw = gateway(['x']);
-      assertEqual((await gw.fetch(chat({}, 'Bearer wrong'))).status, 401, 'wrong key');
-      const bad = await gw.fetch(chat({ temperature: 'hot' }));
-      assertEqual(bad.status, 400, 'bad field');
-      const message = ((await bad.json()) as { error: { message: string } }).error.message;
-      assert(message.includes('temperature'), `the message names the field: ${message}`);
-      assertEqual((await gw.fetch(chat({ model: 'unknown' }))).status, 404, 'unknown model');
+    {
+      name: `${label}: no key is a 401, a bad field a 400 naming it, an unknown model a 404`,
+      async run() {
+        assertEqual(await statusOf(await send(chat({}, 'Bearer wrong'))), 401, 'wrong key');
+        const bad = await send(chat({ temperature: 'hot' }));
+        assertEqual(bad.status, 400, 'bad field');
+        const message = ((await bad.json()) as { error: { message: string } }).error.message;
+        assert(message.includes('temperature'), `the message names the field: ${message}`);
+        assertEqual(await statusOf(await send(chat({ model: 'unknown' }))), 404, 'unknown model');
+      },
     },
-  },
-  {
-    name: 'gateway: /v1/models lists the configured models; /healthz answers',
-    async run() {
-      const gw = gateway(['x']);
-      const models = await gw.fetch(new Request('http://gateway.test/v1/models', { headers: { authorization: `Bearer ${key}` } }));
-      assertEqual(((await models.json()) as { data: { id: string }[] }).data.map((model) => model.id), ['m'], 'models');
-      assertEqual((await gw.fetch(new Request('http://gateway.test/healthz'))).status, 200, 'healthz');
+    {
+      name: `${label}: /v1/models lists the configured models; /healthz answers`,
+      async run() {
+        const models = await send(new Request('http://gateway.test/v1/models', { headers: { authorization: `Bearer ${key}` } }));
+        assertEqual(((await models.json()) as { data: { id: string }[] }).data.map((model) => model.id), ['m'], 'models');
+        assertEqual(await statusOf(await send(new Request('http://gateway.test/healthz'))), 200, 'healthz');
+      },
     },
-  },
-];
+  ];
+}

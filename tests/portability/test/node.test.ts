@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import { portableCases } from '../src/cases.ts';
-import { gatewayCases } from '../src/gateway-cases.ts';
+import { gatewayCases, portableGateway } from '../src/gateway-cases.ts';
 
 // The same cases as on Deno and Bun (runtimes.sh), here on Node against core's sources.
 describe('portable cases on Node', () => {
@@ -8,5 +8,5 @@ describe('portable cases on Node', () => {
 });
 
 describe('the gateway fetch handler on Node', () => {
-  for (const c of gatewayCases) it(c.name, () => c.run());
+  for (const c of gatewayCases(portableGateway())) it(c.name, () => c.run());
 });
