@@ -76,7 +76,7 @@ export const redisLimiterCase: BenchCase = {
       const roundMs = quick ? 250 : 750;
       const memory = limiterOn();
       const shared = limiterOn(store);
-      progress(`redis: ${latencyProcesses} fresh processes one after another, each ${latencyTask.pairs} acquire + release pairs on each limiter in alternating blocks`);
+      progress(`redis: ${latencyProcesses} fresh processes one after another, each ${latencyTask.pairs} acquire + release pairs on each limiter and as many PINGs, in alternating blocks`);
       const latency: RedisLatencyResult[] = [];
       for (let p = 0; p < latencyProcesses; p++) {
         latency.push(await runNodeJson<RedisLatencyResult>([benchScript('./cases/redis-limiter-worker.ts'), JSON.stringify(latencyTask)]));
@@ -119,6 +119,9 @@ export const redisLimiterCase: BenchCase = {
         'latency.addedP50': inOneProcess(atMost(added, 'ms', 0.3, undefined, addedMsNoise)),
         'latency.addedP50.perProcess.min': figure(Math.min(...latency.map(addedP50)), 'ms'),
         'latency.addedP50.perProcess.max': figure(Math.max(...latency.map(addedP50)), 'ms'),
+        // What the machine allowed meanwhile: when a bare round trip is slow, so is every pair, whatever the code.
+        'latency.floor.pingP50': figure(median(latency.flatMap((each) => each.pingMs)) * 1000, 'µs'),
+        'latency.redis.p50OverPing': figure((median(redisTimes) - median(latency.flatMap((each) => each.pingMs))) * 1000, 'µs'),
         ...(addedMsNoise !== undefined && { 'latency.addedP50Noise': figure(addedMsNoise, '±ms') }),
         'throughput.memory': figure(median(memoryRates), 'pairs/s'),
         'throughput.redis': atLeast(median(redisRates), 'pairs/s', 10_000, undefined, medianBootstrapNoise(redisRates)),
