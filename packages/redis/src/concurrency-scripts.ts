@@ -44,7 +44,10 @@ end
 ${OTHERS}`;
 
 /**
- * ARGV: channel, process, limit, ttl ms, waiting (1 when the process has callers waiting), then one cost per take.
+ * ARGV: channel, process, limit, ttl ms, waiting (1 when the process has callers waiting),
+ * units given back first (the gives of the same turn, 0 for none), then one cost per take.
+ * Gives back first, as GIVE would, so the units freed count for the takes
+ * behind them: a release and an acquire in one turn cost one script.
  * Grants the takes in order, each when its cost fits beside what the
  * processes ahead in line need, so a process never overtakes one that waits
  * for units (and none starves), while units nobody waits for are taken at
@@ -57,12 +60,19 @@ ${OTHERS}`;
  */
 export const TAKE: Script = script(
   `${PRELUDE}
-local proc, limit, ttl = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local rest = others(proc)
-local used = rest + tonumber(redis.call('HGET', KEYS[1], proc) or 0)
+local proc, limit, ttl, given = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
+local rest, had = 0, 0
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  if all[i] == proc then had = tonumber(all[i + 1]) else rest = rest + tonumber(all[i + 1]) end
+end
+-- A count gone below zero (a give Redis had already dropped with a lease) counts as none, as in GIVE.
+local mine = math.max(0, had - given)
+local line = redis.call('ZRANGE', KEYS[3], 0, -1)
+if given > 0 and (#line > 1 or (#line == 1 and line[1] ~= proc)) then redis.call('PUBLISH', ARGV[1], 'free') end
 local function needs(stopAt)
   local sum, found = 0, false
-  for _, p in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
+  for _, p in ipairs(line) do
     if p == stopAt then
       found = true
       break
@@ -73,9 +83,9 @@ local function needs(stopAt)
 end
 local ahead, inLine = needs(proc)
 local granted, taken = 0, 0
-for i = 6, #ARGV do
+for i = 7, #ARGV do
   local cost = tonumber(ARGV[i])
-  if used + taken + ahead + cost > limit then
+  if rest + mine + taken + ahead + cost > limit then
     redis.call('HSET', KEYS[5], proc, cost)
     keep(ttl, {5})
     break
@@ -87,17 +97,23 @@ for i = 6, #ARGV do
     if ARGV[5] == '1' then redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), proc) else redis.call('HDEL', KEYS[5], proc) end
     -- Served: every process still in line is now ahead of this one.
     inLine = false
+    line = redis.call('ZRANGE', KEYS[3], 0, -1)
     ahead = needs(nil)
   end
 end
+-- A give and a take of the same units (a release and an acquire in one turn) leave the count as it was.
+local holds = mine + taken
+if holds ~= had then
+  if holds > 0 then redis.call('HSET', KEYS[1], proc, holds) else redis.call('HDEL', KEYS[1], proc) end
+end
 local wait = 0
 if granted > 0 then
-  redis.call('HINCRBY', KEYS[1], proc, taken)
-  redis.call('ZADD', KEYS[2], now + ttl, proc)
-  -- The line's keys expire through the heartbeat, which also runs while a process waits.
-  keep(ttl, {1, 2})
+  -- A process that joins the count or the leases sets how long they last: from then on its
+  -- heartbeat, every third of a lease while it holds or waits, keeps all five (two calls fewer per take).
+  if redis.call('ZADD', KEYS[2], now + ttl, proc) == 1 then keep(ttl, {2}) end
+  if had == 0 then keep(ttl, {1}) end
 end
-if granted < #ARGV - 5 then
+if granted < #ARGV - 6 then
   local soonest = redis.call('ZRANGE', KEYS[2], 0, 1, 'WITHSCORES')
   local next = soonest[1] == proc and soonest[4] or soonest[2]
   wait = next and math.max(0, tonumber(next) - now) or ttl

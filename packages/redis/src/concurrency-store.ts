@@ -32,7 +32,7 @@ interface KeyState {
   takes: PendingTake[];
   /** The limit of those takes (a take with another limit flushes them first). */
   takesLimit: number;
-  /** Units given back in this turn, sent as one give, and the gives waiting for it. */
+  /** Units given back in this turn, sent with its takes (or as one give when there are none), and the gives waiting for it. */
   giving: number;
   givers: (() => void)[];
   flushScheduled: boolean;
@@ -91,7 +91,7 @@ export class RedisConcurrency implements ConcurrencyStore {
     });
   }
 
-  /** Gives back units; the gives of one turn of the event loop go to Redis as one. */
+  /** Gives back units; the gives of one turn of the event loop go to Redis as one, with the turn's takes if any. */
   give(key: string, cost: number): Promise<void> | undefined {
     const state = this.#state(key);
     const local = state.local.findLastIndex(([asked]) => asked === cost);
@@ -116,40 +116,44 @@ export class RedisConcurrency implements ConcurrencyStore {
     process.nextTick(() => this.#flush(key, state));
   }
 
-  /** Gives first, so the units they free count for the takes sent right behind them. */
+  /**
+   * The turn's gives ride on its takes: one TAKE script gives back first, so
+   * the units freed count for the takes, and a release followed by an
+   * acquire costs one script and one reply. Gives alone go as one GIVE.
+   */
   #flush(key: string, state: KeyState): void {
     state.flushScheduled = false;
-    if (state.giving > 0) {
-      const units = state.giving;
-      const givers = state.givers;
-      state.giving = 0;
-      state.givers = [];
-      // A give that does not arrive is corrected by the next heartbeat, which sets the count this process holds.
-      void this.#run(GIVE, key, [units]).then(
-        (others) => this.#hear(key, others as number),
-        () => undefined,
-      ).finally(() => {
-        for (const given of givers) given();
-      });
-    }
+    const given = state.giving;
+    const givers = state.givers;
+    state.giving = 0;
+    state.givers = [];
     if (state.takes.length > 0) {
       const takes = state.takes;
       state.takes = [];
-      void this.#takeAll(key, state, takes, state.takesLimit);
+      void this.#takeAll(key, state, takes, state.takesLimit, given, givers);
+    } else if (given > 0) {
+      // A give that does not arrive is corrected by the next heartbeat, which sets the count this process holds.
+      void this.#run(GIVE, key, [given]).then(
+        (others) => this.#hear(key, others as number),
+        () => undefined,
+      ).finally(() => settleAll(givers));
     }
   }
 
-  async #takeAll(key: string, state: KeyState, takes: readonly PendingTake[], limit: number): Promise<void> {
+  async #takeAll(key: string, state: KeyState, takes: readonly PendingTake[], limit: number, given: number, givers: readonly (() => void)[]): Promise<void> {
     try {
       const waiting = state.wakes.size > 0 ? 1 : 0;
       const costs = takes.map((pending) => pending.cost);
-      const [granted, others, waitMs] = (await this.#run(TAKE, key, [limit, this.#settings.leaseTtlMs, waiting, ...costs])) as [number, number, number];
+      const [granted, others, waitMs] = (await this.#run(TAKE, key, [limit, this.#settings.leaseTtlMs, waiting, given, ...costs])) as [number, number, number];
+      settleAll(givers);
       this.#hear(key, others);
       for (let index = 0; index < granted; index++) state.held += takes[index]!.cost;
       if (granted < takes.length) this.#wakeAtLeaseEnd(key, state, waitMs);
       state.taking -= takes.length;
       for (const [index, pending] of takes.entries()) pending.settle(index < granted);
     } catch (error) {
+      // The gives are lost with the takes; the next heartbeat sets the count this process holds.
+      settleAll(givers);
       state.taking -= takes.length;
       for (const pending of takes) {
         let outcome: boolean | Error;
@@ -328,6 +332,10 @@ export class RedisConcurrency implements ConcurrencyStore {
     }, this.#settings.leaseTtlMs / 3);
     this.#heartbeat.unref();
   }
+}
+
+function settleAll(givers: readonly (() => void)[]): void {
+  for (const given of givers) given();
 }
 
 /** The Redis keys (one hash slot) and wake-up channel of a limiter key. */

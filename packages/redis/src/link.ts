@@ -52,6 +52,8 @@ export class RedisLink {
   #down = false;
   #lastError: unknown;
   #connections = 0;
+  /** Scripts sent by their text on this connection: Redis has them (unless flushed), so their SHA1 is enough. */
+  #loaded = new Set<Script>();
   #onReconnect: ReconnectListener | undefined;
 
   constructor(options: LinkOptions) {
@@ -60,6 +62,9 @@ export class RedisLink {
     this.#client = createClient({
       url: options.url,
       disableOfflineQueue: true,
+      // node-redis arms a 5 s AbortSignal.timeout per command by default, cleared once the command is written;
+      // `Deadlines` already bounds every call, reply included, so that one would only cost (0 turns it off).
+      commandOptions: { timeout: 0 },
       socket: { connectTimeout: options.connectTimeoutMs, reconnectStrategy },
     });
     // The client reports socket errors as events; calls fail on their own, so these only feed the error we report.
@@ -69,6 +74,8 @@ export class RedisLink {
     this.#client.on('ready', () => {
       // Back: no need to wait out the rest of `retryAfterMs`.
       this.#downUntil = 0;
+      // Perhaps a Redis restarted empty: each script's first call on this connection sends its text.
+      this.#loaded = new Set();
       if (++this.#connections > 1) this.#onReconnect?.();
     });
   }
@@ -103,9 +110,19 @@ export class RedisLink {
     }
   }
 
-  /** By its SHA1 (one round trip, a short command), and by its text once if Redis does not know it yet (first use, or after a restart). */
+  /**
+   * By its text the first time on a connection (which loads it), then by its
+   * SHA1 (a short command): one round trip either way. A Redis that forgot it
+   * anyway (SCRIPT FLUSH) answers NOSCRIPT, and the text follows.
+   */
   async #send(script: Script, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     const tail = [String(script.keys), ...keys, ...args.map(String)];
+    const loaded = this.#loaded;
+    if (!loaded.has(script)) {
+      const reply = await this.#client.sendCommand(['EVAL', script.source, ...tail]);
+      loaded.add(script);
+      return reply;
+    }
     try {
       return await this.#client.sendCommand(['EVALSHA', script.sha, ...tail]);
     } catch (error) {

@@ -30,6 +30,22 @@ async function unitsInRedis(prefix: string, key: string): Promise<Record<string,
   }
 }
 
+async function redisCommand(args: string[]): Promise<string> {
+  const client = createClient({ url: ctx.server.url });
+  await client.connect();
+  try {
+    return String(await client.sendCommand(args));
+  } finally {
+    await client.close();
+  }
+}
+
+/** Scripts Redis ran since its statistics were reset, by SHA1 or by text. */
+async function scriptCalls(): Promise<number> {
+  const stats = await redisCommand(['INFO', 'commandstats']);
+  return [...stats.matchAll(/^cmdstat_(?:eval|evalsha):calls=(\d+)/gm)].reduce((sum, [, calls]) => sum + Number(calls), 0);
+}
+
 describe('createRedisStore', () => {
   it('shares one budget between processes: the units in use never exceed the limit, and every call is served', async () => {
     const key = freshKey();
@@ -211,6 +227,36 @@ describe('createRedisStore', () => {
     expect(await unitsInRedis('router', key)).toEqual({ [store.processId]: '4' });
     await Promise.all([store.give(key, 2), store.give(key, 1)]);
     expect(await unitsInRedis('router', key)).toEqual({ [store.processId]: '1' });
+  });
+
+  it('sends a release and an acquire of one turn as one script: the units given back count for the take', async () => {
+    const key = freshKey();
+    // A long lease: no heartbeat lands between the counts below.
+    const store = processStore({ leaseTtlMs: 60_000 });
+    const limiter = new ConcurrencyLimiter({ limit: 1, store, key });
+    const held = await limiter.acquire();
+    await redisCommand(['CONFIG', 'RESETSTAT']);
+    held.release();
+    (await limiter.acquire()).release();
+    // The release and the acquire: one script, although the limit of 1 was in use when the acquire asked.
+    // The second release goes alone: it is the only call of its turn.
+    await until(async () => Object.keys(await unitsInRedis('router', key)).length === 0);
+    expect(await scriptCalls()).toBe(2);
+  });
+
+  it('sends a script by its text on its first call on a connection, and by its text again after Redis forgot it', async () => {
+    const key = freshKey();
+    await redisCommand(['SCRIPT', 'FLUSH']);
+    await redisCommand(['CONFIG', 'RESETSTAT']);
+    const limiter = new ConcurrencyLimiter({ limit: 1, store: processStore({ leaseTtlMs: 60_000 }), key });
+    (await limiter.acquire()).release();
+    await until(async () => Object.keys(await unitsInRedis('router', key)).length === 0);
+    // No EVALSHA answered NOSCRIPT: each script's first call loaded it, in one round trip.
+    expect(await redisCommand(['INFO', 'errorstats'])).not.toContain('NOSCRIPT');
+    await redisCommand(['SCRIPT', 'FLUSH']);
+    const slot = await limiter.acquire();
+    expect(await redisCommand(['INFO', 'errorstats'])).toContain('errorstat_NOSCRIPT:count=1\r\n');
+    slot.release();
   });
 
   it('reports the units every process holds without waiting on Redis: its own exactly, the others as Redis last said', async () => {
