@@ -94,6 +94,7 @@ export type {
 } from './events.ts';
 // The limiter and the breaker are in `@router/core/reliability`; their state type is part of this entry's events.
 export type { BreakerState } from './reliability/breaker.ts';
+export type { LimiterState } from './reliability/limiter.ts';
 export type { RetryPolicy } from './reliability/retry.ts';
 export type { BackendPolicy, FallbackTarget, RoutePolicy } from './reliability/chain.ts';
 export type { StandardIssue, StandardOutput, StandardPathSegment, StandardResult, StandardSchemaV1 } from './standard-schema.ts';

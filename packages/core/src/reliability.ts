@@ -7,7 +7,7 @@ export { CircuitBreaker, isBackendFailure } from './reliability/breaker.ts';
 export type { BreakerState, CircuitBreakerOptions } from './reliability/breaker.ts';
 export type { BreakerStore, SharedBreakerState } from './reliability/breaker-store.ts';
 export { ConcurrencyLimiter, createMemoryStore } from './reliability/limiter.ts';
-export type { ConcurrencyLimiterOptions, ConcurrencyStore, Slot } from './reliability/limiter.ts';
+export type { ConcurrencyLimiterOptions, ConcurrencyStore, LimiterState, Slot } from './reliability/limiter.ts';
 export { createMemoryRateStore, RateLimiter } from './reliability/rate-limiter.ts';
 export type { RateLimiterOptions, RateStore } from './reliability/rate-limiter.ts';
 // One client with retries, fallbacks and limits but no router: apps that route never need it.

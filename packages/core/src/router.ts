@@ -3,6 +3,7 @@ import { ConfigurationError, InvalidRequestError, NoRouteError, toRouterError, t
 import { emit, type CallRequest, type CallStartEvent, type RouterListener } from './events.ts';
 import { observeStream, outcome, type ObservedStreamCall } from './observed-stream.ts';
 import type { BreakerState } from './reliability/breaker.ts';
+import type { LimiterState } from './reliability/limiter.ts';
 import { createChainClient, type BackendPolicy, type ChainLink, type FallbackTarget, type RouteClient, type RoutePolicy } from './reliability/chain.ts';
 import { setupAliases, type AliasExplanation, type ModelAlias } from './routing/alias-route.ts';
 import { optionsFor } from './scoping.ts';
@@ -82,8 +83,10 @@ export interface RouteExplanation {
   rule: { kind: RuleKind; index?: number; description: string } | undefined;
   /** The backend's circuit breaker, if it has one. */
   breaker?: BreakerState;
+  /** The backend's concurrency limiter now, if it has one. */
+  limiter?: LimiterState;
   /** Where the call goes if the backend fails, in order (absent when there is no fallback). */
-  fallbacks?: { backend: string; model: string; breaker?: BreakerState }[];
+  fallbacks?: { backend: string; model: string; breaker?: BreakerState; limiter?: LimiterState }[];
   /**
    * Backends of the chain passed over because they declare they lack a capability the call needs
    * (`embeddings` for embed, `jsonMode` for a `responseFormat`); the routed backend may be one of them.
@@ -217,6 +220,11 @@ function compileTable(
     problems.push(`${name === 'chat' ? 'default' : 'embeddings.default'} is unknown backend "${table.default}" (known: ${known}).`);
   }
   return { name, rules, default: table.default };
+}
+
+/** What `explain` shows of a link's breaker and limiter, for those it has. */
+function linkState({ policy: { breaker, limiter } }: ChainLink): { breaker?: BreakerState; limiter?: LimiterState } {
+  return { ...(breaker && { breaker: breaker.state }), ...(limiter && { limiter: limiter.state }) };
 }
 
 /** Whether `earlier` matches every model id `later` could match (decidable for prefixes and exact ids). */
@@ -383,13 +391,9 @@ export function createRouter(config: RouterConfig): Router {
           : found.rule
             ? { kind: found.rule.kind, index: found.rule.index, description: found.rule.description }
             : { kind: 'default', description: 'the default backend' },
-        ...(primary?.policy.breaker && { breaker: primary.policy.breaker.state }),
+        ...(primary && linkState(primary)),
         ...(fallbacks.length > 0 && {
-          fallbacks: fallbacks.map((link) => ({
-            backend: link.name,
-            model: link.model ?? model,
-            ...(link.policy.breaker && { breaker: link.policy.breaker.state }),
-          })),
+          fallbacks: fallbacks.map((link) => ({ backend: link.name, model: link.model ?? model, ...linkState(link) })),
         }),
         ...(skipped.length > 0 && { skipped }),
       };

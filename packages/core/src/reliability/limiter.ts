@@ -60,6 +60,13 @@ export interface ConcurrencyLimiterOptions {
   key?: string;
 }
 
+/** A concurrency limiter at one moment: units in use (for a shared store, as its last answer said), calls waiting, and the limit. */
+export interface LimiterState {
+  inUse: number;
+  queued: number;
+  limit: number;
+}
+
 /** Waiters a limiter queues when its options set no `maxQueue`. */
 const defaultMaxQueue = 1_000;
 /** How long a waiter waits when the options set no `queueTimeoutMs`. */
@@ -131,6 +138,11 @@ export class ConcurrencyLimiter {
   /** Calls waiting for a slot. */
   get queued(): number {
     return this.#queue.length;
+  }
+
+  /** `inUse`, `queued` and `limit` now, as one object (what a router's `explain` shows). */
+  get state(): LimiterState {
+    return { inUse: this.inUse, queued: this.queued, limit: this.limit };
   }
 
   /** Whether a call costing `cost` would get a slot without waiting (a hint from `inUse`, exact for the in-memory store). */

@@ -408,6 +408,26 @@ describe('limiter on a backend', () => {
     expect(backend.calls).toHaveLength(1);
   });
 
+  it("explain shows the routed backend's and each fallback's limiter: units in use, calls waiting, the limit", async () => {
+    const limiter = new ConcurrencyLimiter({ limit: 1 });
+    const main = scriptedBackend({ name: 'main', step: { hang: true } });
+    const spare = scriptedBackend({ name: 'spare' });
+    const router = createRouter({
+      backends: { main, spare },
+      default: 'main',
+      reliability: { main: { limiter, fallbacks: ['spare'] }, spare: { limiter: new ConcurrencyLimiter({ limit: 4 }) } },
+    });
+    expect(router.explain('m')).toMatchObject({ limiter: { inUse: 0, queued: 0, limit: 1 }, fallbacks: [{ backend: 'spare', limiter: { inUse: 0, queued: 0, limit: 4 } }] });
+    const controller = new AbortController();
+    const calls = [1, 2].map(() => router.generate(messages, { model: 'm', signal: controller.signal }).catch((e: unknown) => e));
+    await nextTurn();
+    expect(router.explain('m').limiter).toEqual({ inUse: 1, queued: 1, limit: 1 });
+    controller.abort();
+    await Promise.all(calls);
+    expect(router.explain('m').limiter).toEqual({ inUse: 0, queued: 0, limit: 1 });
+    expect(createRouter({ backends: { main }, default: 'main' }).explain('m')).not.toHaveProperty('limiter');
+  });
+
   it('reports the time spent in the queue', async () => {
     const events: RouterEvent[] = [];
     const limiter = new ConcurrencyLimiter({ limit: 1 });
