@@ -13,7 +13,7 @@ import { jsonHeaders, sseHeaders, type EventSource, type Inbound, type Reply } f
 import { inboundFromRequest, replyToResponse } from './fetch.ts';
 import { KeyEntry, KeyTable, presentedKey } from './keys.ts';
 import { writeJsonLine, type RequestLogEntry } from './log.ts';
-import { Metrics } from './metrics.ts';
+import { Metrics, type BackendState } from './metrics.ts';
 import { StatusBoard, type RouteStatus } from './status.ts';
 
 /** The gateway: a fetch-style handler, `(request) => Promise<Response>`, with a few facts about itself. */
@@ -250,29 +250,30 @@ export function createGateway(config: GatewayConfig): Gateway {
 
   function routeStatuses(): RouteStatus[] {
     return models.map((model) => {
-      if (!hasExplain(router)) return { model, backend: router.name, rule: undefined, breaker: undefined, fallbacks: [] };
+      if (!hasExplain(router)) return { model, backend: router.name, rule: undefined, breaker: undefined, limiter: undefined, fallbacks: [] };
       const explained = router.explain(model, 'generate');
       return {
         model,
         backend: explained.backend,
         rule: explained.rule?.description,
         breaker: explained.breaker,
+        limiter: explained.limiter,
         fallbacks: (explained.fallbacks ?? []).map((fallback) => `${fallback.backend} (${fallback.model}${fallback.breaker ? `, ${fallback.breaker}` : ''})`),
       };
     });
   }
 
-  /** The breaker of every backend the listed models route or fall back to, once each. */
-  function breakerStates(): { backend: string; state: string }[] {
+  /** The breaker and limiter of every backend the listed models route or fall back to, once each. */
+  function backendStates(): BackendState[] {
     if (!hasExplain(router)) return [];
-    const states = new Map<string, string>();
+    const states = new Map<string, BackendState>();
     for (const model of models) {
       const explained = router.explain(model, 'generate');
-      for (const link of [{ backend: explained.backend, breaker: explained.breaker }, ...(explained.fallbacks ?? [])]) {
-        if (link.backend !== undefined && link.breaker !== undefined) states.set(link.backend, link.breaker);
+      for (const link of [{ backend: explained.backend, breaker: explained.breaker, limiter: explained.limiter }, ...(explained.fallbacks ?? [])]) {
+        if (link.backend !== undefined) states.set(link.backend, { backend: link.backend, breaker: link.breaker, limiter: link.limiter });
       }
     }
-    return [...states].map(([backend, state]) => ({ backend, state }));
+    return [...states.values()];
   }
 
   const arrivals = new WeakMap<RequestLogEntry, number>();
@@ -300,7 +301,7 @@ export function createGateway(config: GatewayConfig): Gateway {
     }
     if (path === '/metrics' && method === 'GET' && metrics !== undefined) {
       authenticateInto(inbound, record);
-      return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render({ inFlight, breakers: breakerStates() }) };
+      return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render({ inFlight, backends: backendStates() }) };
     }
     if ((path === '/' || path === '/status.html') && method === 'GET' && status !== undefined) {
       const fragment = status.fragment(routeStatuses(), inFlight);

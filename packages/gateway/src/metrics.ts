@@ -1,3 +1,4 @@
+import type { LimiterState } from '@router/core';
 import type { RequestLogEntry } from './log.ts';
 
 /** Upper bounds of the latency and time-to-first-token buckets, in seconds. */
@@ -25,13 +26,27 @@ class Histogram {
 
 const escape = (value: string): string => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
-/** What `/metrics` shows beside the per-request series: the gateway's open calls and each route's breaker. */
+/** A routed backend's breaker and concurrency limiter now, for those it has. */
+export interface BackendState {
+  backend: string;
+  breaker: string | undefined;
+  limiter: LimiterState | undefined;
+}
+
+/** What `/metrics` shows beside the per-request series: the gateway's open calls, and each routed backend's breaker and limiter. */
 export interface LiveState {
   inFlight: number;
-  breakers: { backend: string; state: string }[];
+  backends: BackendState[];
 }
 
 const breakerValue: Readonly<Record<string, number>> = { closed: 0, 'half-open': 1, open: 2 };
+
+/** The gauges of each routed backend's concurrency limiter (for a shared store, units in use count every process). */
+const limiterGauges: readonly (readonly [name: string, help: string, read: (limiter: LimiterState) => number])[] = [
+  ['router_gateway_limiter_in_use', "Units in use under each routed backend's concurrency limiter (calls in flight, weighted by their cost).", (limiter) => limiter.inUse],
+  ['router_gateway_limiter_queued', "Calls waiting for a slot of each routed backend's concurrency limiter.", (limiter) => limiter.queued],
+  ['router_gateway_limiter_limit', "The limit of each routed backend's concurrency limiter, in units.", (limiter) => limiter.limit],
+];
 
 /** Request counters and histograms, fed from the log records, rendered in Prometheus text format. */
 export class Metrics {
@@ -64,7 +79,12 @@ export class Metrics {
     for (const [labels, h] of this.#ttft) h.render('router_gateway_time_to_first_token_seconds', labels, lines);
     lines.push('# HELP router_gateway_in_flight Calls open now (streams until they end).', '# TYPE router_gateway_in_flight gauge', `router_gateway_in_flight ${live.inFlight}`);
     lines.push('# HELP router_gateway_breaker_state Circuit breaker of each routed backend: 0 closed, 1 half-open, 2 open.', '# TYPE router_gateway_breaker_state gauge');
-    for (const { backend, state } of live.breakers) lines.push(`router_gateway_breaker_state{backend="${escape(backend)}"} ${breakerValue[state] ?? -1}`);
+    for (const { backend, breaker } of live.backends) if (breaker !== undefined) lines.push(`router_gateway_breaker_state{backend="${escape(backend)}"} ${breakerValue[breaker] ?? -1}`);
+    const limited = live.backends.filter((state) => state.limiter !== undefined);
+    for (const [name, help, read] of limiterGauges) {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+      for (const { backend, limiter } of limited) lines.push(`${name}{backend="${escape(backend)}"} ${read(limiter!)}`);
+    }
     return `${lines.join('\n')}\n`;
   }
 }

@@ -1,3 +1,4 @@
+import type { LimiterState } from '@router/core';
 import type { RequestLogEntry } from './log.ts';
 
 /** How a listed model routes, as `explain` says it. */
@@ -6,6 +7,8 @@ export interface RouteStatus {
   backend: string | undefined;
   rule: string | undefined;
   breaker: string | undefined;
+  /** The routed backend's concurrency limiter, if it has one. */
+  limiter: LimiterState | undefined;
   fallbacks: string[];
 }
 
@@ -82,7 +85,9 @@ export class StatusBoard {
       .map(
         (route) =>
           `<tr data-model="${clip(route.model)}"><td>${clip(route.model)}</td><td>${clip(route.backend)}</td><td>${clip(route.rule)}</td>` +
-          `<td class="breaker breaker-${clip(route.breaker ?? 'none')}">${clip(route.breaker ?? 'none')}</td><td>${route.fallbacks.map(clip).join(', ') || '—'}</td></tr>`,
+          `<td class="breaker breaker-${clip(route.breaker ?? 'none')}">${clip(route.breaker ?? 'none')}</td>` +
+          `<td class="in-use">${route.limiter ? `${route.limiter.inUse} / ${route.limiter.limit}` : '—'}</td><td class="queued">${route.limiter?.queued ?? '—'}</td>` +
+          `<td>${route.fallbacks.map(clip).join(', ') || '—'}</td></tr>`,
       )
       .join('');
     const backendRows = [...byBackend]
@@ -107,8 +112,8 @@ export class StatusBoard {
     const uptime = Math.round((now - this.#startedAt) / 1000);
     return [
       `<p id="summary">Up ${uptime} s · ${inFlight} calls in flight · ${this.#total} requests · updated ${new Date(now).toISOString().slice(11, 19)} UTC</p>`,
-      '<h2>Routes</h2><table id="routes"><tr><th>model</th><th>backend</th><th>rule</th><th>breaker</th><th>fallbacks</th></tr>',
-      routeRows || '<tr><td colspan="5">No models listed in the config.</td></tr>',
+      '<h2>Routes</h2><table id="routes"><tr><th>model</th><th>backend</th><th>rule</th><th>breaker</th><th>in flight (units / limit)</th><th>queued</th><th>fallbacks</th></tr>',
+      routeRows || '<tr><td colspan="7">No models listed in the config.</td></tr>',
       '</table>',
       `<h2>Backends, last ${windowMs / 60_000} minutes</h2><table id="backends"><tr><th>backend</th><th>requests</th><th>errors</th><th>p50</th><th>p99</th><th>TTFT p50</th><th>TTFT p99</th></tr>`,
       backendRows || '<tr><td colspan="7">No calls yet.</td></tr>',

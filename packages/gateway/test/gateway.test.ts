@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
 import { inspect } from 'node:util';
-import { AbortedError, type RouterEvent } from '@router/core';
+import { AbortedError, createRouter, type RouterEvent } from '@router/core';
+import { ConcurrencyLimiter } from '@router/core/reliability';
+import { createOpenAICompatibleBackend } from '@router/openai-compatible';
 import { simulatedEmbedding, simulatedReply, startSimulator, type Simulator } from '@router/testing';
 import OpenAI, { type APIError, type RateLimitError } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -431,6 +433,37 @@ describe('metrics', () => {
     expect(value('router_gateway_in_flight')).toBe(0);
     expect(text).toMatch(/^router_gateway_breaker_state\{backend="flaky"\} [02]$/m);
     expect(text).not.toContain(key);
+  });
+});
+
+describe("each routed backend's limiter", () => {
+  it('shows units in use, calls waiting and the limit on /metrics and on the status page', async () => {
+    const limiter = new ConcurrencyLimiter({ limit: 1 });
+    const upstream = createOpenAICompatibleBackend({ name: 'sim', baseURL: sim.baseURL('openai'), apiKey: 'upstream-secret-key' });
+    const limited = createGateway({
+      router: createRouter({ backends: { sim: upstream }, default: 'sim', timingLog: false, reliability: { sim: { limiter } } }),
+      models: [testModels.priced],
+      log: false,
+    });
+    const post = (signal: AbortSignal): Promise<Response> =>
+      limited.fetch(new Request('http://gateway/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: testModels.priced, messages, stream: true }), signal }));
+    const metricsText = async (): Promise<string> => (await limited.fetch(new Request('http://gateway/metrics'))).text();
+    expect(await metricsText()).toMatch(/^router_gateway_limiter_in_use\{backend="sim"\} 0$/m);
+
+    const controller = new AbortController();
+    // The priced model's stream stays open about a second: the first call holds the one slot, the second waits.
+    const first = await post(controller.signal);
+    const second = post(controller.signal).catch(() => undefined);
+    await expect.poll(() => limiter.queued).toBe(1);
+    const text = await metricsText();
+    expect(text).toMatch(/^router_gateway_limiter_in_use\{backend="sim"\} 1$/m);
+    expect(text).toMatch(/^router_gateway_limiter_queued\{backend="sim"\} 1$/m);
+    expect(text).toMatch(/^router_gateway_limiter_limit\{backend="sim"\} 1$/m);
+    const fragment = await (await limited.fetch(new Request('http://gateway/status.html'))).text();
+    expect(fragment).toContain('<td class="in-use">1 / 1</td><td class="queued">1</td>');
+    controller.abort();
+    await first.body?.cancel().catch(() => {});
+    await second;
   });
 });
 
