@@ -52,7 +52,7 @@ export function httpFetch(limits: Partial<ConnectionLimits> = {}): FetchFunction
     maxConnections: limits.maxConnections ?? defaultMaxConnections,
     maxQueuedRequests: limits.maxQueuedRequests ?? defaultMaxQueuedRequests,
   };
-  const agentOptions = { keepAlive: true, maxSockets: bounds.maxConnections, maxFreeSockets: bounds.maxConnections };
+  const agentOptions = { keepAlive: true, maxSockets: bounds.maxConnections, maxFreeSockets: bounds.maxConnections, ...envProxy() };
   const queue = new WaitingRequests(bounds);
   let http: HttpAgent | undefined;
   let https: HttpsAgent | undefined;
@@ -86,6 +86,15 @@ export function httpFetch(limits: Partial<ConnectionLimits> = {}): FetchFunction
       url = next;
     }
   };
+}
+
+/**
+ * Proxies from the environment (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`) when Node is told to use them
+ * (`NODE_USE_ENV_PROXY=1` or `--use-env-proxy`), as Node's global fetch and agents then do: the agents'
+ * own proxy support (Node 22.21 and 24.5 on), read when the agent is made.
+ */
+function envProxy(): { proxyEnv?: NodeJS.ProcessEnv } {
+  return process.env.NODE_USE_ENV_PROXY === '1' || process.execArgv.includes('--use-env-proxy') ? { proxyEnv: process.env } : {};
 }
 
 const redirectStatuses: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);

@@ -163,6 +163,29 @@ describe('httpFetch', () => {
     expect([...requestsPerSocket.values()]).toEqual([2, 1]);
   });
 
+  it('goes through HTTP_PROXY when Node is told to use proxies from the environment, and not otherwise', async () => {
+    const target = await serve((_req, res) => res.end('from the server'));
+    const proxied: string[] = [];
+    // An HTTP proxy gets the whole URL as the request target and forwards it.
+    const proxy = await serve(async (req, res) => {
+      proxied.push(req.url!);
+      res.end(await (await fetch(req.url!)).text());
+    });
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, { HTTP_PROXY: proxy, http_proxy: proxy, NO_PROXY: '', no_proxy: '' });
+      delete process.env.NODE_USE_ENV_PROXY;
+      expect(await (await httpFetch()(`${target}/direct`)).text()).toBe('from the server');
+      expect(proxied).toEqual([]);
+      process.env.NODE_USE_ENV_PROXY = '1';
+      expect(await (await httpFetch()(`${target}/proxied`)).text()).toBe('from the server');
+      expect(proxied).toEqual([`${target}/proxied`]);
+    } finally {
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+    }
+  });
+
   it('rejects with the signal’s reason when aborted before the answer', async () => {
     const url = await serve(() => {});
     const controller = new AbortController();
