@@ -6,6 +6,7 @@
 export { CircuitBreaker, isBackendFailure } from './reliability/breaker.ts';
 export type { BreakerState, CircuitBreakerOptions } from './reliability/breaker.ts';
 export type { BreakerStore, SharedBreakerState } from './reliability/breaker-store.ts';
+export type { BudgetStore } from './reliability/budget-store.ts';
 export { ConcurrencyLimiter, createMemoryStore } from './reliability/limiter.ts';
 export type { ConcurrencyLimiterOptions, ConcurrencyStore, LimiterState, Slot } from './reliability/limiter.ts';
 export { createMemoryRateStore, RateLimiter } from './reliability/rate-limiter.ts';

@@ -1,4 +1,5 @@
 import { ConfigurationError, type LLMClient } from '@router/core';
+import type { BudgetStore } from '@router/core/reliability';
 import type { ModelPrice } from './budget.ts';
 import { keyProblems, type GatewayKey, type KeyStore } from './keys.ts';
 import type { RequestLogEntry } from './log.ts';
@@ -12,9 +13,10 @@ export interface GatewayConfig {
   /** Keys clients must present (`Authorization: Bearer <key>`). Default: none, and then no key is asked for. */
   keys?: readonly GatewayKey[];
   /**
-   * Where keys' `maxConcurrent` and `requestsPerMinute` are counted: a store several gateway instances share
-   * (e.g. `createRedisStore()` from `@router/redis`), so each limit holds across all of them together, and
-   * its failure policy applies when it is down. Default: none, and each instance counts in its own memory.
+   * Where keys' `maxConcurrent` and `requestsPerMinute` (and, when it has `budgets`, `budget`) are counted: a
+   * store several gateway instances share (e.g. `createRedisStore()` from `@router/redis`), so each limit holds
+   * across all of them together, and its failure policy applies when it is down (budgets: a 503). Default: none,
+   * and each instance counts in its own memory.
    */
   keyStore?: KeyStore;
   /** Prices per model id (`'*'` for any other), for key budgets where a backend reports no `usage.cost`. Default: none. */
@@ -104,6 +106,11 @@ const isKeyStore = (value: unknown): value is KeyStore => {
   return typeof store === 'object' && store !== null && typeof store.take === 'function' && typeof store.give === 'function' && typeof store.rates?.take === 'function';
 };
 
+const isBudgetStore = (value: unknown): value is BudgetStore => {
+  const store = value as Partial<BudgetStore> | null;
+  return typeof store === 'object' && store !== null && typeof store.reserve === 'function' && typeof store.settle === 'function';
+};
+
 function positiveInteger(value: unknown, field: string, problems: string[]): void {
   if (value !== undefined && !(Number.isInteger(value) && (value as number) > 0)) problems.push(`${field} must be a positive integer.`);
 }
@@ -119,6 +126,8 @@ export function checkGatewayConfig(config: GatewayConfig): void {
   problems.push(...keyProblems(config.keys));
   if (config.keyStore !== undefined && !isKeyStore(config.keyStore)) {
     problems.push('keyStore must be a shared store with take, give and rates (a RateStore), e.g. createRedisStore() from @router/redis.');
+  } else if (config.keyStore?.budgets !== undefined && !isBudgetStore(config.keyStore.budgets)) {
+    problems.push('keyStore.budgets must be a BudgetStore with reserve and settle, e.g. the budgets of createRedisStore() from @router/redis.');
   }
   positiveInteger(config.maxBodyBytes, 'maxBodyBytes', problems);
   positiveInteger(config.reserveOutputTokens, 'reserveOutputTokens', problems);

@@ -11,7 +11,7 @@ import { fromRouterError, GatewayError } from './errors.ts';
 import { StreamEncoder } from './stream-encoder.ts';
 import { jsonHeaders, sseHeaders, type EventSource, type Inbound, type Reply } from './exchange.ts';
 import { inboundFromRequest, replyToResponse } from './fetch.ts';
-import { KeyEntry, KeyTable, presentedKey } from './keys.ts';
+import { KeyEntry, KeyTable, presentedKey, type SharedBudget } from './keys.ts';
 import { writeJsonLine, type RequestLogEntry } from './log.ts';
 import { Metrics, type BackendState } from './metrics.ts';
 import { StatusBoard, type RouteStatus } from './status.ts';
@@ -122,10 +122,9 @@ export function createGateway(config: GatewayConfig): Gateway {
     }
     // Own properties only: a model named `constructor` must not find Object's.
     const price = Object.hasOwn(prices, model) ? prices[model] : Object.hasOwn(prices, '*') ? prices['*'] : undefined;
+    if (key?.sharedBudget) return admitShared(key, key.sharedBudget, price, worstCaseCost(price, inputChars, maxTokens, reserveOutputTokens));
     const reserved = key?.budget ? worstCaseCost(price, inputChars, maxTokens, reserveOutputTokens) : 0;
-    if (key?.budget && !key.budget.reserve(reserved)) {
-      throw new GatewayError(429, 'insufficient_quota', `Key "${key.name}" has too little budget left for this call.`, { code: 'insufficient_quota' });
-    }
+    if (key?.budget && !key.budget.reserve(reserved)) throw insufficientQuota(key);
     const refused = key?.limits?.admit(Date.now());
     if (refused === undefined) return admitted(key, price, reserved);
     if (refused instanceof GatewayError) {
@@ -142,7 +141,29 @@ export function createGateway(config: GatewayConfig): Gateway {
     });
   }
 
-  function admitted(key: KeyEntry | undefined, price: ModelPrice | undefined, reserved: number): Release {
+  /**
+   * `admit` for a key whose budget is in the shared store: the reservation
+   * there comes first, then the key's limits. The call counts against
+   * `maxInFlight` while the store answers, so a burst cannot pass it meanwhile.
+   */
+  async function admitShared(key: KeyEntry, budget: SharedBudget, price: ModelPrice | undefined, reserved: number): Promise<Release> {
+    inFlight += 1;
+    let reservation: string | undefined;
+    try {
+      reservation = await budget.reserve(reserved);
+      if (reservation === undefined) throw insufficientQuota(key);
+      const refused = await key.limits?.admit(Date.now());
+      if (refused !== undefined) {
+        budget.settle(reservation, 0);
+        throw refused;
+      }
+    } finally {
+      inFlight -= 1;
+    }
+    return admitted(key, price, reserved, reservation);
+  }
+
+  function admitted(key: KeyEntry | undefined, price: ModelPrice | undefined, reserved: number, reservation?: string): Release {
     inFlight += 1;
     let released = false;
     return (spent) => {
@@ -150,7 +171,8 @@ export function createGateway(config: GatewayConfig): Gateway {
       released = true;
       inFlight -= 1;
       key?.limits?.release();
-      key?.budget?.settle(reserved, spent === undefined ? 0 : spent === 'unknown' ? reserved : actualCost(spent, price, reserved));
+      key?.budget?.settle(reserved, costOf(spent, price, reserved));
+      if (reservation !== undefined) key!.sharedBudget!.settle(reservation, costOf(spent, price, reserved));
     };
   }
 
@@ -355,6 +377,15 @@ export function createGateway(config: GatewayConfig): Gateway {
   }) as Gateway;
   inboundHandlers.set(gateway, handle);
   return gateway;
+}
+
+function insufficientQuota(key: KeyEntry): GatewayError {
+  return new GatewayError(429, 'insufficient_quota', `Key "${key.name}" has too little budget left for this call.`, { code: 'insufficient_quota' });
+}
+
+/** What a call books against its key's budget: nothing when it failed before any output, the reservation when its cost is unknown. */
+function costOf(spent: Usage | 'unknown' | undefined, price: ModelPrice | undefined, reserved: number): number {
+  return spent === undefined ? 0 : spent === 'unknown' ? reserved : actualCost(spent, price, reserved);
 }
 
 function methodNotAllowed(method: string, path: string): GatewayError {

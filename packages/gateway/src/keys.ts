@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ConcurrencyStore, RateStore } from '@router/core/reliability';
+import type { BudgetStore, ConcurrencyStore, RateStore } from '@router/core/reliability';
 import { Budget } from './budget.ts';
 import { GatewayError } from './errors.ts';
 
@@ -19,9 +19,10 @@ export interface GatewayKey {
   /** Requests per minute, as a token bucket refilled continuously. Default: unlimited. */
   requestsPerMinute?: number;
   /**
-   * Spend limit for the life of the process, in the unit of `usage.cost`
-   * (priced from the config's `prices` where the backend reports no cost).
-   * Reserved before each call, settled after. Default: unlimited.
+   * Spend limit, in the unit of `usage.cost` (priced from the config's
+   * `prices` where the backend reports no cost), for the life of the process,
+   * or of the shared count when the `keyStore` has `budgets`. Reserved before
+   * each call, settled after. Default: unlimited.
    */
   budget?: number;
 }
@@ -29,13 +30,16 @@ export interface GatewayKey {
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
 /**
- * Where keys' `maxConcurrent` and `requestsPerMinute` are counted when several
- * gateway instances share them: core's store interfaces, so any shared store
- * fits (`createRedisStore` from `@router/redis` is one: a `ConcurrencyStore`
- * whose `rates` is a `RateStore`).
+ * Where keys' `maxConcurrent`, `requestsPerMinute` and (with `budgets`)
+ * `budget` are counted when several gateway instances share them: core's
+ * store interfaces, so any shared store fits (`createRedisStore` from
+ * `@router/redis` is one: a `ConcurrencyStore` whose `rates` is a `RateStore`
+ * and whose `budgets` is a `BudgetStore`).
  */
 export interface KeyStore extends ConcurrencyStore {
   readonly rates: RateStore;
+  /** Where keys' budgets are counted. Without it, each instance counts them in its own memory. */
+  readonly budgets?: BudgetStore;
 }
 
 /** A call's admission under a key's limits: at once (`undefined` or a refusal), or once a shared store answers. */
@@ -61,6 +65,15 @@ function rateRefusal(name: string, perMinute: number, waitMs: number): GatewayEr
   return new GatewayError(429, 'rate_limit_error', `Key "${name}" is over its limit of ${perMinute} requests per minute.`, {
     code: 'rate_limit_exceeded',
     retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+  });
+}
+
+/** A shared store that failed (one that fails closed while its server is down): the client gets a 503, never a wait. */
+function storeUnavailable(what: string, cause: unknown): GatewayError {
+  return new GatewayError(503, 'server_error', `${what} could not be checked: the shared store did not answer. Retry later.`, {
+    code: 'shared_state_unavailable',
+    retryAfterSeconds: 1,
+    cause,
   });
 }
 
@@ -141,11 +154,7 @@ class SharedLimits implements KeyLimits {
       return undefined;
     } catch (error) {
       if (holding) this.release();
-      return new GatewayError(503, 'server_error', `The limits of key "${this.#name}" could not be checked: the shared store did not answer. Retry later.`, {
-        code: 'shared_state_unavailable',
-        retryAfterSeconds: 1,
-        cause: error,
-      });
+      return storeUnavailable(`The limits of key "${this.#name}"`, error);
     }
   }
 
@@ -156,11 +165,47 @@ class SharedLimits implements KeyLimits {
   }
 }
 
+/**
+ * A key's budget counted in a store every instance shares (the in-memory
+ * `Budget`'s reserve and settle, awaited), under the key's name, which is the
+ * same in every instance.
+ */
+export class SharedBudget {
+  readonly #name: string;
+  readonly #limit: number;
+  readonly #store: BudgetStore;
+  readonly #key: string;
+
+  constructor(name: string, limit: number, store: BudgetStore) {
+    this.#name = name;
+    this.#limit = limit;
+    this.#store = store;
+    this.#key = `gateway-key:${name}`;
+  }
+
+  /** The reservation's id, or undefined when `amount` does not fit; a store that fails is a 503 `shared_state_unavailable`. */
+  async reserve(amount: number): Promise<string | undefined> {
+    try {
+      return await this.#store.reserve(this.#key, amount, this.#limit);
+    } catch (error) {
+      throw storeUnavailable(`The budget of key "${this.#name}"`, error);
+    }
+  }
+
+  settle(reservation: string, cost: number): void {
+    // The call is over and answered either way; a settle that fails leaves the reservation to expire in the store (its cost is not booked).
+    this.#store.settle(this.#key, reservation, cost).catch(() => undefined);
+  }
+}
+
 /** One configured key: its hash, its limits and their live state. */
 export class KeyEntry {
   readonly name: string;
   readonly hash: Buffer;
+  /** The key's budget in this instance's memory: set when the key has one and the store has no `budgets`. */
   readonly budget: Budget | undefined;
+  /** The key's budget in the store's `budgets`, shared by every instance. */
+  readonly sharedBudget: SharedBudget | undefined;
   /** Undefined when the key sets neither `maxConcurrent` nor `requestsPerMinute`: nothing to count. */
   readonly limits: KeyLimits | undefined;
   readonly #exact: ReadonlySet<string> | undefined;
@@ -169,7 +214,9 @@ export class KeyEntry {
   constructor(key: GatewayKey, index: number, now: number, store?: KeyStore) {
     this.name = keyName(key, index);
     this.hash = digest(key.key);
-    this.budget = key.budget === undefined ? undefined : new Budget(key.budget);
+    const budgets = store?.budgets;
+    this.budget = key.budget === undefined || budgets !== undefined ? undefined : new Budget(key.budget);
+    this.sharedBudget = key.budget === undefined || budgets === undefined ? undefined : new SharedBudget(this.name, key.budget, budgets);
     this.#exact = key.models ? new Set(key.models.filter((model) => !model.endsWith('*'))) : undefined;
     this.#prefixes = (key.models ?? []).filter((model) => model.endsWith('*')).map((model) => model.slice(0, -1));
     const maxConcurrent = key.maxConcurrent ?? Number.POSITIVE_INFINITY;

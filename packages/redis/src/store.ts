@@ -1,6 +1,7 @@
 import { ConfigurationError } from '@router/core';
-import type { BreakerStore, ConcurrencyStore, RateStore } from '@router/core/reliability';
+import type { BreakerStore, BudgetStore, ConcurrencyStore, RateStore } from '@router/core/reliability';
 import { RedisBreakers } from './breaker-store.ts';
+import { RedisBudgets } from './budget-store.ts';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { RedisConcurrency } from './concurrency-store.ts';
@@ -31,16 +32,27 @@ export interface RedisStoreOptions {
   usageMaxAgeMs?: number;
   /** A shared breaker's half-open probe belongs to one process for this long; a probe still running then may be joined by another. Default 10 000 ms. */
   probeLeaseMs?: number;
+  /**
+   * How long a budget reservation holds its amount when its call never settles (the process died mid-call).
+   * Longer than any call may run, or a call still running loses its hold (its cost is booked when it ends all
+   * the same). Default 900 000 ms (15 minutes: core's longest default deadline, a stream's, is 10).
+   */
+  budgetReservationTtlMs?: number;
   /** Told when Redis goes down and comes back. */
   onEvent?: (event: RedisStoreEvent) => void;
 }
 
-/** A store on Redis for `ConcurrencyLimiter`s, `CircuitBreaker`s and `RateLimiter`s in several processes. */
+/** A store on Redis for `ConcurrencyLimiter`s, `CircuitBreaker`s, `RateLimiter`s and spend budgets in several processes. */
 export interface RedisStore extends ConcurrencyStore, BreakerStore {
   /** Units of a limiter key in use in every process: this one's, exact, plus the others' as of at most about `usageMaxAgeMs` ago. */
   used(key: string): number | undefined;
   /** The store for `RateLimiter`s (a separate object: its `take` answers a wait, not a grant). */
   readonly rates: RateStore;
+  /**
+   * The store for spend budgets (`keyStore.budgets` of `@router/gateway`): reserve before a call, settle after.
+   * It always fails closed: a Redis that does not answer rejects with SharedStateUnavailableError, whatever `onRedisDown` says.
+   */
+  readonly budgets: BudgetStore;
   /** This process's id in Redis (host, pid and a random part). */
   readonly processId: string;
   /** Stops the heartbeat and closes the connections. Slots still held are freed by their lease TTL. */
@@ -60,6 +72,7 @@ const DEFAULTS: Settings = {
   localShare: 0.25,
   usageMaxAgeMs: 100,
   probeLeaseMs: 10_000,
+  budgetReservationTtlMs: 900_000,
 };
 
 /**
@@ -83,6 +96,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
   return {
     processId,
     rates: new RedisRates(link, settings),
+    budgets: new RedisBudgets(link, settings),
     take: (key, cost, limit) => concurrency.take(key, cost, limit),
     give: (key, cost) => concurrency.give(key, cost),
     watch: (key, wake) => concurrency.watch(key, wake),
@@ -99,7 +113,9 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
 
 function validate(settings: Settings): void {
   const problems: string[] = [];
-  const positive = (field: 'leaseTtlMs' | 'commandTimeoutMs' | 'connectTimeoutMs' | 'retryAfterMs' | 'probeLeaseMs' | 'usageMaxAgeMs'): void => {
+  const positive = (
+    field: 'leaseTtlMs' | 'commandTimeoutMs' | 'connectTimeoutMs' | 'retryAfterMs' | 'probeLeaseMs' | 'usageMaxAgeMs' | 'budgetReservationTtlMs',
+  ): void => {
     const value = settings[field];
     if (!(Number.isFinite(value) && value > 0)) problems.push(`redis store ${field} must be a positive number of ms (got ${value}).`);
   };
@@ -109,6 +125,7 @@ function validate(settings: Settings): void {
   positive('retryAfterMs');
   positive('probeLeaseMs');
   positive('usageMaxAgeMs');
+  positive('budgetReservationTtlMs');
   if (settings.commandTimeoutMs >= settings.leaseTtlMs / 3) {
     problems.push(`redis store commandTimeoutMs (${settings.commandTimeoutMs}) must be under a third of leaseTtlMs (${settings.leaseTtlMs}), so a slow renewal cannot outlive a lease.`);
   }

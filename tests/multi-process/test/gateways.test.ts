@@ -86,6 +86,29 @@ describe('three gateway instances sharing one Featherless plan, one breaker and 
     expect(sim().requests).toHaveLength(admitted);
   });
 
+  it("a key's budget holds across the instances: 15 calls of cost 6 to 3 instances under a budget of 30 admit 5 (15 when each instance counts its own)", { timeout: 90_000 }, async () => {
+    const spread = (group: GatewayProcess[]): Promise<Outcome[]> =>
+      Promise.all(group.flatMap((gateway) => Array.from({ length: 5 }, (_, index) => call(gateway, index, index % 2 === 1))));
+    const shared = tally(await spread(await start(3, { budget: 30 })));
+    expect(shared).toEqual({ 200: 5, '429:insufficient_quota': 10 });
+    expect(sim().requests).toHaveLength(5);
+    // Every call settled in Redis: 30 spent, nothing held.
+    const inspector = createClient({ url: redis().url });
+    await inspector.connect();
+    try {
+      await until(async () => (await inspector.get(`${prefix}:{budget:gateway-key:shared}:spent`)) === '30' && (await inspector.hLen(`${prefix}:{budget:gateway-key:shared}:held`)) === 0);
+    } finally {
+      await inspector.close();
+    }
+    const first = gateways.splice(0);
+    for (const gateway of first) gateway.child.kill('SIGKILL');
+    await Promise.all(first.map((gateway) => gateway.exited));
+
+    const separate = tally(await spread(await start(3, { budget: 30, budgetsInMemory: true })));
+    console.info(`budget 30 over 3 instances: ${JSON.stringify(shared)} with keyStore.budgets, ${JSON.stringify(separate)} without`);
+    expect(separate).toEqual({ 200: 15 });
+  });
+
   it('SIGKILL of an instance holding every unit: the others get the units back when its lease ends, and serve all their calls', { timeout: 90_000 }, async () => {
     const [doomed, ...survivors] = await start(3, { leaseTtlMs: 3_000, commandTimeoutMs: 900 });
     const lost = Array.from({ length: planUnits }, (_, index) => call(doomed!, index, false, stalledModel).catch(() => undefined));

@@ -19,6 +19,7 @@ const store = createRedisStore({
   commandTimeoutMs: config.commandTimeoutMs,
   onRedisDown: 'closed',
 });
+const { budgets: _inMemory, ...withoutBudgets } = store;
 const featherless = createFeatherlessBackend({ baseURL: config.baseURL, apiKey: 'sk-multi-process-test', planUnits: config.planUnits });
 
 const gateway: GatewayConfig = defineGateway({
@@ -34,8 +35,18 @@ const gateway: GatewayConfig = defineGateway({
     },
   }),
   models: [config.model],
-  keys: [{ key: config.key, name: 'shared', ...(config.requestsPerMinute !== undefined && { requestsPerMinute: config.requestsPerMinute }) }],
-  keyStore: store,
+  keys: [
+    {
+      key: config.key,
+      name: 'shared',
+      ...(config.requestsPerMinute !== undefined && { requestsPerMinute: config.requestsPerMinute }),
+      ...(config.budget !== undefined && { budget: config.budget }),
+    },
+  ],
+  // One unit per output token, and a call without max_tokens reserves what the simulator answers: each call costs what it reserved.
+  prices: { '*': { inputPerMillion: 0, outputPerMillion: 1_000_000 } },
+  reserveOutputTokens: 6,
+  keyStore: config.budgetsInMemory ? withoutBudgets : store,
   callTimeoutMs: 120_000,
   close: () => store.close(),
 });

@@ -9,6 +9,10 @@ export interface GatewayTestConfig extends SharedPlanConfig {
   model: string;
   key: string;
   requestsPerMinute?: number;
+  /** The key's spend budget, priced at 1 per output token (the simulator answers 6, and 6 are reserved per call). */
+  budget?: number;
+  /** Count the budget in each instance's memory: the store is passed as `keyStore` without its `budgets`. */
+  budgetsInMemory?: boolean;
 }
 
 const cli = join(dirname(createRequire(import.meta.url).resolve('@router/gateway/package.json')), 'src', 'cli.ts');
