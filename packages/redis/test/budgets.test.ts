@@ -35,7 +35,8 @@ describe('createRedisStore as a budget store', () => {
 
   it('a reservation never settled (its process died) expires and is dropped, beside holds that have not; a late settle still books its cost', async () => {
     const key = freshKey();
-    const dead = processStore({ budgetReservationTtlMs: 300 });
+    // Long enough that the hold is still there for the checks below on a busy machine; the wait for its end is a poll.
+    const dead = processStore({ budgetReservationTtlMs: 2_000 });
     const alive = processStore();
     const lost = await dead.budgets.reserve(key, 6, 10);
     expect(lost).toBeDefined();
